@@ -1,0 +1,139 @@
+#include "config.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <string_view>
+
+namespace vq {
+namespace {
+
+// The VQ_* name wins over the seed's VITEST_* name when both are set.
+struct Source {
+  const char* name = nullptr;
+  std::string value;
+};
+
+std::optional<Source> lookup(const EnvLookup& env, const char* name, const char* seed_name = nullptr) {
+  for (const char* candidate : {name, seed_name}) {
+    if (candidate == nullptr) continue;
+    const char* value = env(candidate);
+    if (value != nullptr && *value != '\0') return Source{candidate, value};
+  }
+  return std::nullopt;
+}
+
+Error bad_value(const Source& source, const std::string& accepted) {
+  return Error{source.name + std::string("=") + source.value + " is not valid: " + accepted};
+}
+
+Result<int> parse_int(const Source& source, int min, int max) {
+  int value = 0;
+  const std::string& text = source.value;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
+    return bad_value(source, "expected a whole number from " + std::to_string(min) + " to " +
+                                 std::to_string(max));
+  }
+  return value;
+}
+
+Result<double> parse_seconds(const Source& source, double max) {
+  const std::string& text = source.value;
+  char* end = nullptr;
+  errno = 0;
+  double value = std::strtod(text.c_str(), &end);
+  bool plain = std::all_of(text.begin(), text.end(),
+                           [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; });
+  if (!plain || end != text.c_str() + text.size() || errno != 0 || !std::isfinite(value) ||
+      value < 0 || value > max) {
+    return bad_value(source, "expected seconds from 0 to " + std::to_string(static_cast<long>(max)) +
+                                 " (0 waits forever)");
+  }
+  return value;
+}
+
+Result<bool> parse_bool(const Source& source) {
+  std::string lower = source.value;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") return true;
+  if (lower == "0" || lower == "false" || lower == "no" || lower == "off") return false;
+  return bad_value(source, "expected 1 or 0 (also true/false, yes/no, on/off)");
+}
+
+Result<std::string> parse_level(const Source& source) {
+  static constexpr std::array<std::string_view, 7> k_levels = {"trace", "debug", "info", "warn",
+                                                               "error", "critical", "off"};
+  std::string lower = source.value;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "warning") lower = "warn";
+  if (std::find(k_levels.begin(), k_levels.end(), lower) == k_levels.end()) {
+    return bad_value(source, "expected one of trace, debug, info, warn, error, critical, off");
+  }
+  return lower;
+}
+
+Result<std::string> parse_agent(const Source& source) {
+  // Agent ids are shown in status lines and the log: keep them printable and short.
+  bool printable = std::all_of(source.value.begin(), source.value.end(), [](unsigned char c) {
+    return std::isgraph(c) != 0;
+  });
+  if (!printable || source.value.size() > 63) {
+    return bad_value(source, "expected up to 63 printable characters without spaces");
+  }
+  return source.value;
+}
+
+// Applies one optional variable: parse it if set, store it, or report its error.
+template <typename T, typename Parse>
+bool apply(const std::optional<Source>& source, Parse parse, T& target, std::optional<Error>& error) {
+  if (!source || error) return true;
+  auto parsed = parse(*source);
+  if (!parsed) {
+    error = parsed.error();
+    return false;
+  }
+  target = std::move(parsed.value());
+  return true;
+}
+
+}  // namespace
+
+EnvLookup process_env() {
+  return [](const char* name) -> const char* { return std::getenv(name); };
+}
+
+Result<Config> load_config(const EnvLookup& env) {
+  Config config;
+  std::optional<Error> error;
+  auto as_is = [](const Source& s) -> Result<std::string> { return s.value; };
+
+  apply(lookup(env, "VQ_QUEUE_DIR"), as_is, config.queue_dir, error);
+  apply(lookup(env, "VQ_MAX_PROCESSES", "VITEST_MAX_PROCESSES"),
+        [](const Source& s) { return parse_int(s, 1, k_max_limit); }, config.limit, error);
+  apply(lookup(env, "VQ_QUEUE_TIMEOUT", "VITEST_QUEUE_TIMEOUT"),
+        [](const Source& s) { return parse_seconds(s, k_max_timeout_s); }, config.timeout_s, error);
+  std::string agent;
+  if (apply(lookup(env, "VQ_AGENT_ID", "VITEST_AGENT_ID"), parse_agent, agent, error) &&
+      !agent.empty()) {
+    config.agent_id = agent;
+  }
+  apply(lookup(env, "VQ_PER_AGENT"), [](const Source& s) { return parse_int(s, 1, k_max_limit); },
+        config.per_agent, error);
+  apply(lookup(env, "VQ_LOG_LEVEL", "VITEST_LOG_LEVEL"), parse_level, config.log_level, error);
+  apply(lookup(env, "VQ_DISABLE"), parse_bool, config.disable, error);
+  apply(lookup(env, "VQ_FAIL_CLOSED"), parse_bool, config.fail_closed, error);
+  apply(lookup(env, "VQ_SINGLE_WORKER"), parse_bool, config.single_worker, error);
+  apply(lookup(env, "VQ_REAL_VITEST"), as_is, config.real_vitest, error);
+  apply(lookup(env, "VQ_HOLDER"), as_is, config.holder_marker, error);
+
+  if (error) return *error;
+  return config;
+}
+
+}  // namespace vq

@@ -1,0 +1,59 @@
+#include "event_log.h"
+
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "queue_dir.h"
+
+namespace vq {
+namespace {
+
+constexpr std::size_t k_max_log_bytes = 1024 * 1024;
+constexpr std::size_t k_old_log_files = 3;
+
+}  // namespace
+
+EventLog::EventLog(const std::string& dir, const std::string& level) {
+  if (level == "off") return;
+  try {
+    // Single-threaded sink: each vq process logs from one thread. Many processes append to the
+    // same file; each line is one write in append mode, so lines do not interleave.
+    auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_st>(
+        dir + "/" + k_log_file, k_max_log_bytes, k_old_log_files);
+    auto logger = std::make_shared<spdlog::logger>("vq", std::move(sink));
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %l pid=%P %v");
+    logger->set_level(spdlog::level::from_str(level));
+    logger->flush_on(spdlog::level::trace);
+    m_logger = std::move(logger);
+  } catch (const std::exception&) {
+    m_logger = nullptr;
+  }
+}
+
+namespace {
+void emit(spdlog::logger* logger, spdlog::level::level_enum level, const std::string& agent,
+          const char* event, const std::string& details) {
+  if (logger == nullptr || !logger->should_log(level)) return;
+  try {
+    if (details.empty()) {
+      logger->log(level, "agent={} event={}", agent, event);
+    } else {
+      logger->log(level, "agent={} event={} {}", agent, event, details);
+    }
+  } catch (const std::exception&) {
+    // A full disk must not stop a test run.
+  }
+}
+}  // namespace
+
+void EventLog::info(const std::string& agent, const char* event, const std::string& details) {
+  emit(m_logger.get(), spdlog::level::info, agent, event, details);
+}
+void EventLog::warn(const std::string& agent, const char* event, const std::string& details) {
+  emit(m_logger.get(), spdlog::level::warn, agent, event, details);
+}
+void EventLog::debug(const std::string& agent, const char* event, const std::string& details) {
+  emit(m_logger.get(), spdlog::level::debug, agent, event, details);
+}
+
+}  // namespace vq

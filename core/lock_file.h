@@ -1,0 +1,80 @@
+// The kernel side of the queue: POSIX record locks on bytes of the lock file.
+//
+// Byte 0 serialises table updates. Byte 1 + i is slot i: whoever holds a write lock on it holds
+// slot i. Record locks are owned by a process, survive execve under the same pid, are released
+// by the kernel however the process dies, and are not inherited by fork children, so vitest's
+// workers never hold a slot. They are also released when the process closes *any* descriptor of
+// this file, so a process opens it exactly once.
+#pragma once
+
+#include <sys/types.h>
+
+#include <vector>
+
+#include "queue_dir.h"
+#include "result.h"
+
+namespace vq {
+
+struct SlotHolder {
+  int index = 0;
+  pid_t pid = 0;
+};
+
+class LockFile {
+ public:
+  static Result<LockFile> open(const QueueDir& dir);
+
+  LockFile(LockFile&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
+  LockFile& operator=(LockFile&& other) noexcept;
+  LockFile(const LockFile&) = delete;
+  LockFile& operator=(const LockFile&) = delete;
+  ~LockFile();
+
+  // Holds the update lock for its lifetime.
+  class UpdateGuard {
+   public:
+    explicit UpdateGuard(int fd) : m_fd(fd) {}
+    UpdateGuard(UpdateGuard&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
+    UpdateGuard(const UpdateGuard&) = delete;
+    UpdateGuard& operator=(const UpdateGuard&) = delete;
+    ~UpdateGuard();
+
+   private:
+    int m_fd;
+  };
+
+  // Blocks until the update lock is ours. The kernel frees it if its holder dies.
+  Result<UpdateGuard> lock_update();
+  // Takes the lock only if free; nullopt-like failure (EAGAIN) means someone else has it.
+  Result<UpdateGuard> try_lock_update();
+
+  // Takes slot `index` if nobody holds it. Call with the update lock held.
+  bool try_take_slot(int index);
+
+  // The processes holding slot locks among the first `count` slots, found with F_GETLK.
+  // Locks held by the calling process itself are not seen (the kernel reports no conflict).
+  std::vector<SlotHolder> holders(int count) const;
+
+  // The slot descriptor must stay open across execve: the lock is the slot.
+  Status keep_across_exec();
+
+  int fd() const { return m_fd; }
+
+  // Gives the descriptor up without closing it: closing would drop every lock this process
+  // holds on the file. Used right before execve, which must inherit it.
+  int release() {
+    int fd = m_fd;
+    m_fd = -1;
+    return fd;
+  }
+
+ private:
+  explicit LockFile(int fd) : m_fd(fd) {}
+  int m_fd = -1;
+};
+
+inline constexpr off_t k_update_lock_byte = 0;
+inline constexpr off_t k_first_slot_byte = 1;
+
+}  // namespace vq

@@ -1,0 +1,42 @@
+// A process named by (pid, start time): a pid alone is reused by the kernel, the pair is not.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace vq {
+
+struct ProcessIdentity {
+  pid_t pid = 0;
+  std::uint64_t start_time = 0;  // clock ticks since boot, /proc/PID/stat field 22
+
+  bool operator==(const ProcessIdentity&) const = default;
+};
+
+struct ProcStat {
+  pid_t parent = 0;
+  std::uint64_t start_time = 0;
+};
+
+// Parses the text of /proc/PID/stat; the command name may hold spaces and parentheses.
+std::optional<ProcStat> parse_proc_stat(std::string_view text);
+std::optional<ProcStat> read_proc_stat(pid_t pid);
+
+std::optional<ProcessIdentity> identify(pid_t pid);
+ProcessIdentity self_identity();
+
+// True while the very process named (same pid, same start time) exists.
+bool is_alive(const ProcessIdentity& process);
+
+// True when `ancestor` is `pid` itself or one of its ancestors.
+bool is_in_tree_of(pid_t pid, const ProcessIdentity& ancestor);
+
+// "pid:start_time", the form of the nested-run marker VQ_HOLDER.
+std::string to_marker(const ProcessIdentity& process);
+std::optional<ProcessIdentity> parse_marker(std::string_view marker);
+
+}  // namespace vq

@@ -1,0 +1,342 @@
+#include "queue.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "admission_plan.h"
+
+namespace vq {
+namespace {
+
+// Without polling, a waiter learns of a limit change or a pause only on this tick.
+constexpr int k_rescan_ms = 500;
+// A waiter watches at most this many waiters ahead of it; the rescan tick covers the rest.
+constexpr std::size_t k_max_watched_waiters = 64;
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string held_for(std::uint64_t since_ms) {
+  std::uint64_t now = wall_ms();
+  return std::to_string(now > since_ms ? (now - since_ms) / 1000 : 0) + "s";
+}
+
+bool is_mine(const WaiterRecord& record, const RunInfo& run, std::uint64_t ticket) {
+  return record.state == RecordState::used && record.pid == run.self.pid &&
+         record.start_time == run.self.start_time && record.ticket == ticket;
+}
+
+void write_waiter(WaiterRecord& record, const RunInfo& run, std::uint64_t ticket,
+                  std::uint64_t since_ms) {
+  record.state = RecordState::used;
+  record.pid = run.self.pid;
+  record.start_time = run.self.start_time;
+  record.ticket = ticket;
+  record.since_ms = since_ms;
+  record.agent_explicit = run.agent.explicit_id ? 1 : 0;
+  set_text(record.agent, run.agent.id);
+  seal(record);
+}
+
+void write_slot(SlotRecord& record, const RunInfo& run) {
+  record.state = RecordState::used;
+  record.pid = run.self.pid;
+  record.start_time = run.self.start_time;
+  record.admitted_ms = wall_ms();
+  record.agent_explicit = run.agent.explicit_id ? 1 : 0;
+  set_text(record.agent, run.agent.id);
+  set_text(record.cwd, run.cwd);
+  set_text(record.command, run.command);
+  seal(record);
+}
+
+template <typename Record>
+void clear(Record& record) {
+  std::memset(static_cast<void*>(&record), 0, sizeof record);
+}
+
+}  // namespace
+
+std::uint64_t wall_ms() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(
+      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+Result<Queue> Queue::open(const std::string& path, int seed_limit, const std::string& log_level) {
+  auto dir = QueueDir::open(path);
+  if (!dir) return dir.error();
+  auto locks = LockFile::open(*dir);
+  if (!locks) return locks.error();
+  auto table = SlotTable::open(*dir);
+  if (!table) return table.error();
+  // Created here, 0600 and never through a symlink, before spdlog opens it by name.
+  if (auto log_fd = dir->open_file(k_log_file, O_WRONLY | O_APPEND)) ::close(*log_fd);
+  EventLog log(dir->path(), log_level);
+  Queue queue(std::move(*dir), std::move(*locks), std::move(*table), std::move(log), seed_limit);
+  {
+    auto guard = queue.m_locks.lock_update();
+    if (!guard) return guard.error();
+    if (auto status = queue.ensure_header("-"); !status) return status.error();
+  }
+  return queue;
+}
+
+Status Queue::ensure_header(const std::string& agent_for_log) {
+  Table& t = m_table.table();
+  HeaderCheck check = check_header(t.header);
+  switch (check) {
+    case HeaderCheck::valid:
+      break;
+    case HeaderCheck::newer_version:
+      return Error{"slot table " + m_dir.file(k_table_file) + " has layout version " +
+                   std::to_string(t.header.version) + ", newer than this vq reads (" +
+                   std::to_string(k_table_version) + "); use the newer vq, or remove the file"};
+    case HeaderCheck::blank:
+      initialize_table(t, m_seed_limit, wall_ms());
+      m_log.info(agent_for_log, "created", "limit=" + std::to_string(m_seed_limit));
+      break;
+    case HeaderCheck::corrupt:
+    case HeaderCheck::older_version:
+      initialize_table(t, m_seed_limit, wall_ms());
+      m_log.warn(agent_for_log, "repaired",
+                 "table was " + std::string(describe(check)) + "; reinitialised with limit=" +
+                     std::to_string(m_seed_limit));
+      break;
+  }
+  if (int cleared = repair_records(t); cleared > 0) {
+    m_log.warn(agent_for_log, "repaired", "cleared " + std::to_string(cleared) + " torn records");
+  }
+  return ok_status();
+}
+
+std::vector<HolderInfo> Queue::tidy(const std::string& agent_for_log) {
+  Table& t = m_table.table();
+  std::vector<SlotHolder> locked = m_locks.holders(k_max_slots);
+  std::vector<HolderInfo> holders;
+  for (const SlotHolder& holder : locked) {
+    HolderInfo info;
+    info.slot = holder.index;
+    info.pid = holder.pid;
+    const SlotRecord& record = t.slots[holder.index];
+    if (record.state == RecordState::used && record.pid == holder.pid) {
+      info.has_record = true;
+      info.agent = get_text(record.agent);
+      info.admitted_ms = record.admitted_ms;
+      info.cwd = get_text(record.cwd);
+      info.command = get_text(record.command);
+    }
+    holders.push_back(std::move(info));
+  }
+  for (int i = 0; i < k_max_slots; ++i) {
+    SlotRecord& record = t.slots[i];
+    if (record.state != RecordState::used) continue;
+    bool held = std::any_of(locked.begin(), locked.end(), [&](const SlotHolder& h) {
+      return h.index == i && h.pid == record.pid;
+    });
+    if (!held) {
+      m_log.info(std::string(get_text(record.agent)), "released-by-exit",
+                 "holder=" + std::to_string(record.pid) + " slot=" + std::to_string(i) +
+                     " held=" + held_for(record.admitted_ms) + " seen_by=" + agent_for_log);
+      clear(record);
+    }
+  }
+  for (WaiterRecord& waiter : t.waiters) {
+    if (waiter.state != RecordState::used) continue;
+    if (!is_alive(ProcessIdentity{waiter.pid, waiter.start_time})) {
+      m_log.info(std::string(get_text(waiter.agent)), "dropped-dead-waiter",
+                 "waiter=" + std::to_string(waiter.pid) + " ticket=" +
+                     std::to_string(waiter.ticket) + " seen_by=" + agent_for_log);
+      clear(waiter);
+    }
+  }
+  return holders;
+}
+
+Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& options,
+                                WaitObserver& observer) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::uint64_t since_ms = wall_ms();
+  const std::string& agent = run.agent.id;
+  std::uint64_t ticket = 0;
+  int my_index = -1;
+  bool announced = false;
+  int quick_rescans = 0;
+  WaitSnapshot snapshot;
+
+  // Leaves the queue: removes this waiter's record under the update lock.
+  auto leave = [&]() {
+    auto guard = m_locks.lock_update();
+    if (guard && my_index >= 0 && is_mine(m_table.table().waiters[my_index], run, ticket)) {
+      clear(m_table.table().waiters[my_index]);
+    }
+  };
+
+  for (;;) {
+    std::vector<ProcessIdentity> watched;
+    {
+      auto guard = m_locks.lock_update();
+      if (!guard) return guard.error();
+      if (auto status = ensure_header(agent); !status) return status.error();
+      std::vector<HolderInfo> holders = tidy(agent);
+      Table& t = m_table.table();
+
+      if (ticket == 0) ticket = t.header.next_ticket++;
+      if (my_index < 0 || !is_mine(t.waiters[my_index], run, ticket)) {
+        // First time, or our record was cleared under us (a repair): take a place again,
+        // keeping the ticket, so our turn is not lost.
+        my_index = -1;
+        for (int i = 0; i < k_max_waiters; ++i) {
+          if (t.waiters[i].state == RecordState::empty) {
+            my_index = i;
+            break;
+          }
+        }
+        if (my_index < 0) {
+          return Error{"the queue holds " + std::to_string(k_max_waiters) +
+                       " waiters already; no room to wait"};
+        }
+        write_waiter(t.waiters[my_index], run, ticket, since_ms);
+      }
+
+      std::vector<Claimant> holding;
+      for (const HolderInfo& holder : holders) {
+        const SlotRecord& record = t.slots[holder.slot];
+        holding.push_back(Claimant{holder.agent, holder.has_record && record.agent_explicit == 1});
+      }
+      std::vector<QueuedClaimant> waiting;
+      std::vector<const WaiterRecord*> ahead;
+      for (const WaiterRecord& waiter : t.waiters) {
+        if (waiter.state != RecordState::used) continue;
+        QueuedClaimant claimant;
+        claimant.agent = std::string(get_text(waiter.agent));
+        claimant.agent_explicit = waiter.agent_explicit == 1;
+        claimant.ticket = waiter.ticket;
+        waiting.push_back(std::move(claimant));
+        if (waiter.ticket < ticket) ahead.push_back(&waiter);
+      }
+      AdmissionRules rules{static_cast<int>(t.header.limit), options.per_agent,
+                           t.header.paused == 1};
+      std::vector<std::uint64_t> admitted = admissible_tickets(holding, waiting, rules);
+
+      if (std::find(admitted.begin(), admitted.end(), ticket) != admitted.end()) {
+        for (int slot = 0; slot < k_max_slots; ++slot) {
+          bool busy = std::any_of(holders.begin(), holders.end(),
+                                  [&](const HolderInfo& h) { return h.slot == slot; });
+          if (busy || !m_locks.try_take_slot(slot)) continue;
+          write_slot(t.slots[slot], run);
+          clear(t.waiters[my_index]);
+          double waited = seconds_since(started);
+          m_log.info(agent, "admitted",
+                     "slot=" + std::to_string(slot) + " ticket=" + std::to_string(ticket) +
+                         " waited_ms=" + std::to_string(static_cast<long>(waited * 1000)) +
+                         " cwd=" + run.cwd);
+          if (announced) observer.on_admitted(waited);
+          Acquired result;
+          result.slot = slot;
+          result.waited_s = waited;
+          return result;
+        }
+        // Every free byte is locked by something outside the table's view; wait and rescan.
+      }
+
+      snapshot.limit = rules.limit;
+      snapshot.paused = rules.paused;
+      snapshot.holders = holders;
+      snapshot.position = static_cast<int>(ahead.size()) + 1;
+      snapshot.waiting = static_cast<int>(waiting.size());
+      snapshot.waited_s = seconds_since(started);
+      for (const HolderInfo& holder : holders) {
+        if (auto identity = identify(holder.pid)) watched.push_back(*identity);
+      }
+      std::sort(ahead.begin(), ahead.end(),
+                [](auto* a, auto* b) { return a->ticket > b->ticket; });  // nearest first
+      for (std::size_t i = 0; i < ahead.size() && i < k_max_watched_waiters; ++i) {
+        watched.push_back(ProcessIdentity{ahead[i]->pid, ahead[i]->start_time});
+      }
+    }
+
+    if (!announced) {
+      m_log.info(agent, "queued",
+                 "ticket=" + std::to_string(ticket) + " position=" +
+                     std::to_string(snapshot.position) + " busy=" +
+                     std::to_string(snapshot.holders.size()) + "/" +
+                     std::to_string(snapshot.limit));
+      observer.on_wait_start(snapshot);
+      announced = true;
+    } else {
+      observer.on_progress(snapshot);
+    }
+
+    // Sleep until a holder or a waiter ahead exits (pidfd), a signal, the timeout or the tick.
+    std::vector<pollfd> fds;
+    if (options.signal_fd >= 0) fds.push_back(pollfd{options.signal_fd, POLLIN, 0});
+    bool changed = false;
+    for (const ProcessIdentity& process : watched) {
+      int fd = pidfd_open(process.pid);
+      if (fd < 0) {
+        changed = true;  // already gone
+        continue;
+      }
+      fds.push_back(pollfd{fd, POLLIN, 0});
+      // The pid may have been reused between the scan and pidfd_open: then it is gone too.
+      if (!is_alive(process)) changed = true;
+    }
+    // Something changed under us: rescan at once, but never spin if it keeps "changing".
+    int wait_ms = !changed ? k_rescan_ms : (quick_rescans++ < 3 ? 0 : 10);
+    if (!changed) quick_rescans = 0;
+    if (options.timeout_s > 0) {
+      double left_ms = (options.timeout_s - seconds_since(started)) * 1000;
+      wait_ms = std::clamp(static_cast<int>(left_ms), 0, wait_ms);
+    }
+    ::poll(fds.data(), fds.size(), wait_ms);
+    bool signalled = options.signal_fd >= 0 && (fds[0].revents & POLLIN) != 0;
+    for (std::size_t i = options.signal_fd >= 0 ? 1 : 0; i < fds.size(); ++i) ::close(fds[i].fd);
+
+    if (signalled) {
+      signalfd_siginfo info{};
+      int signal = SIGINT;
+      if (::read(options.signal_fd, &info, sizeof info) == sizeof info) {
+        signal = static_cast<int>(info.ssi_signo);
+      }
+      leave();
+      m_log.info(agent, "interrupted",
+                 "signal=" + std::to_string(signal) + " ticket=" + std::to_string(ticket));
+      Acquired result;
+      result.outcome = Acquired::Outcome::interrupted;
+      result.signal = signal;
+      result.waited_s = seconds_since(started);
+      result.last = snapshot;
+      return result;
+    }
+    if (options.timeout_s > 0 && seconds_since(started) >= options.timeout_s) {
+      leave();
+      std::string holder_list;
+      for (const HolderInfo& holder : snapshot.holders) {
+        holder_list += " " + std::to_string(holder.pid) + "/" + holder.agent;
+      }
+      m_log.warn(agent, "timed-out",
+                 "ticket=" + std::to_string(ticket) + " waited_ms=" +
+                     std::to_string(static_cast<long>(seconds_since(started) * 1000)) +
+                     " holders=" + holder_list);
+      Acquired result;
+      result.outcome = Acquired::Outcome::timed_out;
+      result.waited_s = seconds_since(started);
+      result.last = snapshot;
+      return result;
+    }
+  }
+}
+
+}  // namespace vq

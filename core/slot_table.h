@@ -1,0 +1,112 @@
+// The slot table: a fixed-layout, versioned record of who holds and who waits, mapped from
+// the queue directory into every vq process (Boost.Interprocess). It is metadata for display
+// and ordering; which slots are held is decided by the kernel record locks (see LockFile).
+#pragma once
+
+#include <boost/interprocess/file_mapping.hpp>
+#include <boost/interprocess/mapped_region.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "config.h"
+#include "queue_dir.h"
+#include "result.h"
+
+namespace vq {
+
+inline constexpr std::uint64_t k_table_magic = 0x454c424154515676ULL;  // "vQTABLE" little-endian
+inline constexpr std::uint32_t k_table_version = 1;
+inline constexpr int k_max_slots = k_max_limit;
+inline constexpr int k_max_waiters = 1024;
+
+enum class RecordState : std::uint32_t { empty = 0, used = 1 };
+
+struct TableHeader {
+  std::uint64_t magic;
+  std::uint32_t version;
+  std::uint32_t table_size;
+  std::uint32_t limit;   // admitted runs at once; an aligned word, so a lone store is atomic
+  std::uint32_t paused;  // 1: admit nobody new (drain)
+  std::uint64_t next_ticket;
+  std::uint64_t created_ms;
+};
+
+// Every record carries a checksum so a record torn by a death mid-update is recognised.
+struct SlotRecord {
+  RecordState state;
+  std::int32_t pid;
+  std::uint64_t start_time;
+  std::uint64_t admitted_ms;  // wall clock, ms since the epoch
+  std::uint32_t agent_explicit;
+  std::uint32_t checksum;
+  char agent[64];
+  char cwd[512];
+  char command[512];
+};
+
+struct WaiterRecord {
+  RecordState state;
+  std::int32_t pid;
+  std::uint64_t start_time;
+  std::uint64_t ticket;
+  std::uint64_t since_ms;
+  std::uint32_t agent_explicit;
+  std::uint32_t checksum;
+  char agent[64];
+};
+
+struct Table {
+  TableHeader header;
+  SlotRecord slots[k_max_slots];
+  WaiterRecord waiters[k_max_waiters];
+};
+
+enum class HeaderCheck { valid, blank, corrupt, older_version, newer_version };
+HeaderCheck check_header(const TableHeader& header);
+std::string_view describe(HeaderCheck check);
+
+void initialize_table(Table& table, int limit, std::uint64_t now_ms);
+
+std::uint32_t record_checksum(const SlotRecord& record);
+std::uint32_t record_checksum(const WaiterRecord& record);
+void seal(SlotRecord& record);    // sets the checksum after the fields are written
+void seal(WaiterRecord& record);
+
+// A used record is valid when its checksum matches and its fields are in range.
+bool is_valid(const SlotRecord& record);
+bool is_valid(const WaiterRecord& record, std::uint64_t next_ticket);
+
+// Clears every record that is neither empty nor valid; returns how many it cleared.
+int repair_records(Table& table);
+
+// Copies text into a fixed field, truncated, always NUL-terminated, the rest zeroed.
+template <std::size_t N>
+void set_text(char (&field)[N], std::string_view text) {
+  std::size_t n = text.size() < N - 1 ? text.size() : N - 1;
+  for (std::size_t i = 0; i < N; ++i) field[i] = i < n ? text[i] : '\0';
+}
+template <std::size_t N>
+std::string_view get_text(const char (&field)[N]) {
+  std::size_t n = 0;
+  while (n < N && field[n] != '\0') ++n;
+  return {field, n};
+}
+
+// The table file mapped into this process. Mapping it does not validate it: callers check the
+// header under the update lock and initialise or repair there.
+class SlotTable {
+ public:
+  static Result<SlotTable> open(const QueueDir& dir);
+
+  Table& table() { return *static_cast<Table*>(m_region.get_address()); }
+  const Table& table() const { return *static_cast<const Table*>(m_region.get_address()); }
+
+ private:
+  SlotTable(boost::interprocess::file_mapping mapping, boost::interprocess::mapped_region region)
+      : m_mapping(std::move(mapping)), m_region(std::move(region)) {}
+  boost::interprocess::file_mapping m_mapping;
+  boost::interprocess::mapped_region m_region;
+};
+
+}  // namespace vq

@@ -1,0 +1,84 @@
+#include "real_vitest.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string_view>
+
+namespace vq {
+namespace {
+
+bool is_executable_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+std::string parent_of(const std::string& dir) {
+  auto slash = dir.find_last_of('/');
+  if (slash == std::string::npos || slash == 0) return "/";
+  return dir.substr(0, slash);
+}
+
+}  // namespace
+
+std::optional<FileIdentity> file_identity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileIdentity{st.st_dev, st.st_ino};
+}
+
+RealVitest find_real_vitest(const RealVitestQuery& query) {
+  auto is_self = [&](const std::string& path) {
+    auto identity = file_identity(path);
+    return identity && *identity == query.self;
+  };
+
+  if (!query.override_path.empty()) {
+    const std::string& path = query.override_path;
+    if (is_self(path)) {
+      return {RealVitest::Outcome::loop, path,
+              "VQ_REAL_VITEST=" + path + " is the vq shim itself, which would run itself forever"};
+    }
+    if (!is_executable_file(path)) {
+      return {RealVitest::Outcome::not_found, path,
+              "VQ_REAL_VITEST=" + path + " is not an executable file"};
+    }
+    return {RealVitest::Outcome::found, path, {}};
+  }
+
+  bool skipped_self = false;
+  if (!query.cwd.empty() && query.cwd[0] == '/') {
+    for (std::string dir = query.cwd;; dir = parent_of(dir)) {
+      std::string candidate = (dir == "/" ? "" : dir) + "/node_modules/.bin/vitest";
+      if (is_executable_file(candidate)) {
+        if (!is_self(candidate)) return {RealVitest::Outcome::found, candidate, {}};
+        skipped_self = true;
+      }
+      if (dir == "/") break;
+    }
+  }
+
+  std::string_view rest = query.path_variable;
+  while (true) {
+    auto colon = rest.find(':');
+    std::string entry(rest.substr(0, colon));
+    if (entry.empty()) entry = ".";  // POSIX: an empty PATH entry is the working directory
+    if (entry[0] != '/') entry = query.cwd + "/" + entry;
+    std::string candidate = entry + "/vitest";
+    if (is_executable_file(candidate)) {
+      if (!is_self(candidate)) return {RealVitest::Outcome::found, candidate, {}};
+      skipped_self = true;
+    }
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
+  }
+
+  std::string reason =
+      "cannot find the real vitest: no node_modules/.bin/vitest in " + query.cwd +
+      " or above, and no other vitest on PATH" +
+      (skipped_self ? " (only vq's shim is there)" : "") +
+      "; install vitest in the project (npm install -D vitest) or set VQ_REAL_VITEST";
+  return {RealVitest::Outcome::not_found, {}, reason};
+}
+
+}  // namespace vq

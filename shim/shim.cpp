@@ -1,0 +1,248 @@
+#include "shim.h"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "agent.h"
+#include "config.h"
+#include "exit_status.h"
+#include "process_identity.h"
+#include "queue.h"
+#include "real_vitest.h"
+#include "single_worker.h"
+#include "wait_display.h"
+
+extern char** environ;
+
+namespace vq {
+namespace {
+
+// A real vitest that leads back to the shim would otherwise launch itself without end.
+constexpr int k_max_shim_depth = 8;
+
+void say(const std::string& line) {
+  std::string text = line + "\n";
+  ssize_t ignored = ::write(STDERR_FILENO, text.data(), text.size());
+  (void)ignored;
+}
+
+std::string current_directory() {
+  char buffer[PATH_MAX];
+  return ::getcwd(buffer, sizeof buffer) != nullptr ? buffer : "";
+}
+
+std::string join(int argc, char** argv) {
+  std::string text;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) text += ' ';
+    text += argv[i];
+  }
+  return text;
+}
+
+int shim_depth(const EnvLookup& env) {
+  const char* value = env("VQ_SHIM_DEPTH");
+  int depth = 0;
+  if (value != nullptr) std::from_chars(value, value + std::strlen(value), depth);
+  return depth < 0 ? 0 : depth;
+}
+
+// The environment for the real vitest: ours, with `changes` set (replacing existing values).
+class ExecEnvironment {
+ public:
+  void set(const std::string& name, const std::string& value) {
+    m_changes.emplace_back(name, value);
+  }
+
+  std::vector<std::string> build() const {
+    std::vector<std::string> entries;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      std::string_view text(*entry);
+      bool replaced = false;
+      for (const auto& [name, value] : m_changes) {
+        if (text.size() > name.size() && text.starts_with(name) && text[name.size()] == '=') {
+          replaced = true;
+        }
+      }
+      if (!replaced) entries.emplace_back(text);
+    }
+    for (const auto& [name, value] : m_changes) entries.push_back(name + "=" + value);
+    return entries;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> m_changes;
+};
+
+// Signals that end a wait are blocked and read from a signalfd, so the waiter can leave the
+// queue cleanly; the original mask is restored before exec so vitest sees signals as usual.
+class WaitSignals {
+ public:
+  WaitSignals() {
+    sigemptyset(&m_blocked);
+    for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&m_blocked, signal);
+    ::sigprocmask(SIG_BLOCK, &m_blocked, &m_original);
+    m_fd = ::signalfd(-1, &m_blocked, SFD_CLOEXEC | SFD_NONBLOCK);
+  }
+  ~WaitSignals() { restore(); }
+  int fd() const { return m_fd; }
+  void restore() {
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = -1;
+    if (m_restored) return;
+    ::sigprocmask(SIG_SETMASK, &m_original, nullptr);
+    m_restored = true;
+  }
+
+ private:
+  sigset_t m_blocked{};
+  sigset_t m_original{};
+  int m_fd = -1;
+  bool m_restored = false;
+};
+
+[[noreturn]] void exec_real(const std::string& path, char* argv0, const std::vector<std::string>& args,
+                            const ExecEnvironment& environment) {
+  std::vector<std::string> env_entries = environment.build();
+  std::vector<char*> argv{argv0};
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const std::string& entry : env_entries) envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
+  ::execve(path.c_str(), argv.data(), envp.data());
+  int err = errno;
+  say("vq: error: cannot run the real vitest " + path + ": " + std::strerror(err) +
+      " — check that it is executable, or set VQ_REAL_VITEST");
+  std::_Exit(err == ENOENT ? k_exit_not_found : k_exit_cannot_run);
+}
+
+bool inside_holder_tree(const Config& config) {
+  if (config.holder_marker.empty()) return false;
+  auto holder = parse_marker(config.holder_marker);
+  return holder && is_in_tree_of(::getpid(), *holder);
+}
+
+// Fail open: one warning and a log line, then the run goes ahead unqueued; or refuse.
+int queue_unusable(const Config& config, const std::string& queue_path, const Error& error) {
+  if (auto dir = QueueDir::open(queue_path)) {
+    EventLog log(dir->path(), config.log_level);
+    log.warn("-", config.fail_closed ? "refused" : "failed-open", error.message);
+  }
+  if (config.fail_closed) {
+    say("vq: error: " + error.message +
+        " — VQ_FAIL_CLOSED=1 refuses to run vitest without the queue; fix the queue directory"
+        " or set VQ_QUEUE_DIR");
+    return k_exit_unavailable;
+  }
+  say("vq: warning: " + error.message +
+      " — running vitest without the queue (set VQ_QUEUE_DIR to a usable directory)");
+  return 0;
+}
+
+}  // namespace
+
+int run_shim(int argc, char** argv) {
+  EnvLookup env = process_env();
+  auto config = load_config(env);
+  if (!config) {
+    say("vq: error: " + config.error().message + " — fix or unset it");
+    return k_exit_config;
+  }
+  std::vector<std::string> args(argv + 1, argv + argc);
+  char* argv0 = argc > 0 ? argv[0] : const_cast<char*>("vitest");
+  std::string cwd = current_directory();
+
+  int depth = shim_depth(env);
+  if (depth >= k_max_shim_depth) {
+    say("vq: error: vitest went through the vq shim " + std::to_string(depth) +
+        " times in one chain: the real vitest leads back to the shim; set VQ_REAL_VITEST to the"
+        " real vitest");
+    return k_exit_cannot_run;
+  }
+
+  RealVitestQuery query;
+  query.override_path = config->real_vitest;
+  query.cwd = cwd;
+  const char* path_variable = env("PATH");
+  query.path_variable = path_variable != nullptr ? path_variable : "";
+  if (auto self = file_identity("/proc/self/exe")) query.self = *self;
+  RealVitest real = find_real_vitest(query);
+  if (real.outcome == RealVitest::Outcome::not_found) {
+    say("vq: error: " + real.reason);
+    return k_exit_not_found;
+  }
+  if (real.outcome == RealVitest::Outcome::loop) {
+    say("vq: error: refusing to run: " + real.reason);
+    return k_exit_cannot_run;
+  }
+
+  ExecEnvironment environment;
+  environment.set("VQ_SHIM_DEPTH", std::to_string(depth + 1));
+  if (config->disable || is_informational(args) || inside_holder_tree(*config)) {
+    exec_real(real.path, argv0, args, environment);
+  }
+
+  std::vector<std::string> run_args = args;
+  if (config->single_worker) {
+    for (const auto& [name, value] : single_worker_env()) environment.set(name, value);
+    run_args = single_worker_args(args, detect_vitest_version(real.path));
+  }
+
+  WaitSignals signals;
+  std::string queue_path = queue_dir_path(*config, env);
+  auto queue = Queue::open(queue_path, config->limit, config->log_level);
+  if (!queue) {
+    if (int status = queue_unusable(*config, queue_path, queue.error()); status != 0) return status;
+    signals.restore();
+    exec_real(real.path, argv0, run_args, environment);
+  }
+
+  RunInfo run{self_identity(), resolve_agent(*config, env), cwd, join(argc, argv)};
+  WaitDisplay display(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
+  AcquireOptions options{config->timeout_s, config->per_agent, signals.fd()};
+  auto acquired = queue->acquire(run, options, display);
+  if (!acquired) {
+    display.finish();
+    if (int status = queue_unusable(*config, queue_path, acquired.error()); status != 0) {
+      return status;
+    }
+  } else if (acquired->outcome == Acquired::Outcome::timed_out) {
+    display.finish();
+    say("vq: gave up after " + std::to_string(static_cast<long>(acquired->waited_s)) +
+        "s waiting for a vitest slot; " + std::to_string(acquired->last.holders.size()) + "/" +
+        std::to_string(acquired->last.limit) + " busy" +
+        (acquired->last.holders.empty()
+             ? std::string(acquired->last.paused ? " (queue paused)" : "")
+             : ": " + describe_holders(acquired->last.holders, 16)) +
+        " — raise VQ_QUEUE_TIMEOUT (0 waits forever) or try again later; log: " +
+        queue->dir().file(k_log_file));
+    return k_exit_timeout;
+  } else if (acquired->outcome == Acquired::Outcome::interrupted) {
+    display.finish();
+    return 128 + acquired->signal;
+  } else {
+    // Admitted: the slot is the lock on the lock file, which must survive exec.
+    if (auto kept = queue->locks().keep_across_exec(); !kept) {
+      if (int status = queue_unusable(*config, queue_path, kept.error()); status != 0) {
+        return status;
+      }
+    }
+    environment.set("VQ_HOLDER", to_marker(run.self));
+    queue->locks().release();
+  }
+  // The table mapping and the log close here; the lock descriptor was released above.
+  queue = Error{"closed before exec"};
+  signals.restore();
+  exec_real(real.path, argv0, run_args, environment);
+}
+
+}  // namespace vq

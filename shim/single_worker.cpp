@@ -1,0 +1,127 @@
+#include "single_worker.h"
+
+#include <charconv>
+#include <climits>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace vq {
+namespace {
+
+bool starts_with_any(const std::string& arg, std::initializer_list<const char*> prefixes) {
+  for (const char* prefix : prefixes) {
+    if (arg.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+std::optional<VitestVersion> version_from_package_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object() || json.value("name", "") != "vitest") return std::nullopt;
+  auto version = json.find("version");
+  if (version == json.end() || !version->is_string()) return std::nullopt;
+  return parse_version(version->get<std::string>());
+}
+
+std::string dirname_of(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+}  // namespace
+
+std::optional<VitestVersion> parse_version(const std::string& text) {
+  VitestVersion version;
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  if (p != end && *p == 'v') ++p;
+  int* parts[] = {&version.major, &version.minor, &version.patch};
+  for (int i = 0; i < 3; ++i) {
+    auto [next, ec] = std::from_chars(p, end, *parts[i]);
+    if (ec != std::errc{} || next == p) return std::nullopt;
+    p = next;
+    if (i < 2) {
+      if (p == end || *p != '.') return std::nullopt;
+      ++p;
+    }
+  }
+  // Anything after the patch must be a pre-release or build suffix.
+  if (p != end && *p != '-' && *p != '+') return std::nullopt;
+  return version;
+}
+
+std::optional<VitestVersion> detect_vitest_version(const std::string& real_vitest) {
+  char resolved[PATH_MAX];
+  if (::realpath(real_vitest.c_str(), resolved) != nullptr) {
+    std::string target = resolved;
+    if (target.ends_with("/vitest.mjs")) {
+      if (auto version = version_from_package_json(dirname_of(target) + "/package.json")) {
+        return version;
+      }
+    }
+  }
+  std::string dir = dirname_of(real_vitest);
+  if (dir.ends_with("node_modules/.bin")) {
+    return version_from_package_json(dirname_of(dir) + "/vitest/package.json");
+  }
+  return std::nullopt;
+}
+
+bool is_informational(const std::vector<std::string>& args) {
+  if (!args.empty() && (args[0] == "init" || args[0] == "complete" || args[0] == "doctor")) {
+    return true;
+  }
+  for (const std::string& arg : args) {
+    if (arg == "--") break;
+    if (arg == "--version" || arg == "-v" || arg == "--help" || arg == "-h") return true;
+  }
+  return false;
+}
+
+std::vector<std::string> single_worker_args(const std::vector<std::string>& args,
+                                            const std::optional<VitestVersion>& version) {
+  if (!version) return args;
+  std::vector<std::string> flags;
+  auto user_gave = [&](std::initializer_list<const char*> prefixes) {
+    for (const std::string& arg : args) {
+      if (arg == "--") break;
+      if (starts_with_any(arg, prefixes)) return true;
+    }
+    return false;
+  };
+  if (*version >= VitestVersion{1, 1, 0}) {
+    if (!user_gave({"--no-file-parallelism", "--file-parallelism", "--fileParallelism",
+                    "--no-fileParallelism"})) {
+      flags.emplace_back("--no-file-parallelism");
+    }
+  } else if (version->major == 1) {
+    if (!user_gave({"--poolOptions.threads.singleThread"})) {
+      flags.emplace_back("--poolOptions.threads.singleThread");
+    }
+    if (!user_gave({"--poolOptions.forks.singleFork"})) {
+      flags.emplace_back("--poolOptions.forks.singleFork");
+    }
+  }
+  std::vector<std::string> out;
+  out.reserve(args.size() + flags.size());
+  bool inserted = false;
+  for (const std::string& arg : args) {
+    if (arg == "--" && !inserted) {
+      out.insert(out.end(), flags.begin(), flags.end());
+      inserted = true;
+    }
+    out.push_back(arg);
+  }
+  if (!inserted) out.insert(out.end(), flags.begin(), flags.end());
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> single_worker_env() {
+  return {{"VITEST_MAX_WORKERS", "1"}, {"VITEST_MAX_FORKS", "1"},   {"VITEST_MIN_FORKS", "1"},
+          {"VITEST_MAX_THREADS", "1"}, {"VITEST_MIN_THREADS", "1"}};
+}
+
+}  // namespace vq

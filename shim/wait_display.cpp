@@ -1,0 +1,105 @@
+#include "wait_display.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+namespace vq {
+namespace {
+
+std::string format_seconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1fs", seconds);
+  return text;
+}
+
+std::size_t terminal_columns(int fd) {
+  winsize size{};
+  if (::ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col > 10) return size.ws_col;
+  return 80;
+}
+
+}  // namespace
+
+std::string describe_holders(const std::vector<HolderInfo>& holders, std::size_t max_shown) {
+  std::string text;
+  std::size_t shown = 0;
+  for (const HolderInfo& holder : holders) {
+    if (shown == max_shown) {
+      text += ", +" + std::to_string(holders.size() - shown) + " more";
+      break;
+    }
+    if (shown > 0) text += ", ";
+    text += "pid " + std::to_string(holder.pid);
+    if (holder.has_record) {
+      std::uint64_t now = wall_ms();
+      long held = now > holder.admitted_ms ? static_cast<long>((now - holder.admitted_ms) / 1000) : 0;
+      text += " [" + holder.agent + ", " + std::to_string(held) + "s]";
+    }
+    ++shown;
+  }
+  return text;
+}
+
+std::string waiting_line(const WaitSnapshot& snapshot) {
+  std::string line = "vq: waiting for a vitest slot: #" + std::to_string(snapshot.position) +
+                     " of " + std::to_string(snapshot.waiting) + " waiting, " +
+                     std::to_string(snapshot.holders.size()) + "/" +
+                     std::to_string(snapshot.limit) + " busy";
+  if (snapshot.paused) line += ", queue paused";
+  if (!snapshot.holders.empty()) line += " (" + describe_holders(snapshot.holders, 3) + ")";
+  return line;
+}
+
+WaitDisplay::WaitDisplay(int fd, bool live) : m_fd(fd), m_live(live) {}
+
+void WaitDisplay::write_all(const std::string& text) {
+  const char* p = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    ssize_t n = ::write(m_fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a closed stderr must not stop the run
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+void WaitDisplay::draw(const WaitSnapshot& snapshot) {
+  std::string line = waiting_line(snapshot) + ", waited " +
+                     std::to_string(static_cast<long>(snapshot.waited_s)) + "s";
+  // Longer than the terminal, the line would wrap and "\r" could no longer redraw it.
+  std::size_t columns = terminal_columns(m_fd) - 1;
+  if (line.size() > columns) line = line.substr(0, columns - 3) + "...";
+  if (line == m_last) return;
+  m_last = line;
+  write_all("\r\033[K" + line);
+  m_drawn = true;
+}
+
+void WaitDisplay::on_wait_start(const WaitSnapshot& snapshot) {
+  if (m_live) {
+    draw(snapshot);
+  } else {
+    write_all(waiting_line(snapshot) + "\n");
+  }
+}
+
+void WaitDisplay::on_progress(const WaitSnapshot& snapshot) {
+  // draw() writes only when the text changed: at most once a second, or on a real change.
+  if (m_live) draw(snapshot);
+}
+
+void WaitDisplay::on_admitted(double waited_s) {
+  finish();
+  write_all("vq: admitted after " + format_seconds(waited_s) + "\n");
+}
+
+void WaitDisplay::finish() {
+  if (m_live && m_drawn) write_all("\r\033[K");
+  m_drawn = false;
+}
+
+}  // namespace vq

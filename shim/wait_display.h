@@ -1,0 +1,36 @@
+// What a waiting run tells its user on stderr: on a terminal one live line, otherwise one line
+// when waiting starts and one when admitted. Nothing at all when no wait happens.
+#pragma once
+
+#include <string>
+
+#include "queue.h"
+
+namespace vq {
+
+// "pid 123 [agent-1, 42s]" for each holder, at most `max_shown`, then "+N more".
+std::string describe_holders(const std::vector<HolderInfo>& holders, std::size_t max_shown);
+
+std::string waiting_line(const WaitSnapshot& snapshot);
+
+class WaitDisplay : public WaitObserver {
+ public:
+  WaitDisplay(int fd, bool live);
+
+  void on_wait_start(const WaitSnapshot& snapshot) override;
+  void on_progress(const WaitSnapshot& snapshot) override;
+  void on_admitted(double waited_s) override;
+  // Clears a live line before another message is printed (timeout, interrupt).
+  void finish();
+
+ private:
+  void draw(const WaitSnapshot& snapshot);
+  void write_all(const std::string& text);
+
+  int m_fd;
+  bool m_live;
+  bool m_drawn = false;
+  std::string m_last;
+};
+
+}  // namespace vq

@@ -1,0 +1,113 @@
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+#include "env_map.h"
+
+namespace vq {
+namespace {
+
+using test::lookup_in;
+
+TEST(Config, DefaultsWhenNothingIsSet) {
+  auto config = load_config(lookup_in({}));
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->limit, 4);
+  EXPECT_EQ(config->timeout_s, 300);
+  EXPECT_EQ(config->per_agent, 1);
+  EXPECT_EQ(config->log_level, "info");
+  EXPECT_FALSE(config->agent_id.has_value());
+  EXPECT_TRUE(config->single_worker);
+  EXPECT_FALSE(config->disable);
+  EXPECT_FALSE(config->fail_closed);
+  EXPECT_TRUE(config->queue_dir.empty());
+}
+
+TEST(Config, ReadsEveryVqVariable) {
+  auto config = load_config(lookup_in({{"VQ_QUEUE_DIR", "/tmp/q"},
+                                       {"VQ_MAX_PROCESSES", "2"},
+                                       {"VQ_QUEUE_TIMEOUT", "1.5"},
+                                       {"VQ_AGENT_ID", "agent-7"},
+                                       {"VQ_PER_AGENT", "3"},
+                                       {"VQ_LOG_LEVEL", "DEBUG"},
+                                       {"VQ_DISABLE", "yes"},
+                                       {"VQ_FAIL_CLOSED", "1"},
+                                       {"VQ_SINGLE_WORKER", "0"},
+                                       {"VQ_REAL_VITEST", "/x/vitest"}}));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->queue_dir, "/tmp/q");
+  EXPECT_EQ(config->limit, 2);
+  EXPECT_DOUBLE_EQ(config->timeout_s, 1.5);
+  EXPECT_EQ(config->agent_id, "agent-7");
+  EXPECT_EQ(config->per_agent, 3);
+  EXPECT_EQ(config->log_level, "debug");
+  EXPECT_TRUE(config->disable);
+  EXPECT_TRUE(config->fail_closed);
+  EXPECT_FALSE(config->single_worker);
+  EXPECT_EQ(config->real_vitest, "/x/vitest");
+}
+
+TEST(Config, SeedNamesWorkAndVqNamesWin) {
+  auto seed = load_config(lookup_in({{"VITEST_MAX_PROCESSES", "3"},
+                                     {"VITEST_QUEUE_TIMEOUT", "10"},
+                                     {"VITEST_AGENT_ID", "seed-agent"},
+                                     {"VITEST_LOG_LEVEL", "warn"}}));
+  ASSERT_TRUE(seed.ok());
+  EXPECT_EQ(seed->limit, 3);
+  EXPECT_EQ(seed->timeout_s, 10);
+  EXPECT_EQ(seed->agent_id, "seed-agent");
+  EXPECT_EQ(seed->log_level, "warn");
+
+  auto both = load_config(lookup_in({{"VITEST_MAX_PROCESSES", "3"},
+                                     {"VQ_MAX_PROCESSES", "5"},
+                                     {"VITEST_AGENT_ID", "seed"},
+                                     {"VQ_AGENT_ID", "vq"}}));
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->limit, 5);
+  EXPECT_EQ(both->agent_id, "vq");
+}
+
+TEST(Config, EmptyValueCountsAsUnset) {
+  auto config = load_config(lookup_in({{"VQ_MAX_PROCESSES", ""}, {"VITEST_MAX_PROCESSES", "2"}}));
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->limit, 2);
+}
+
+struct BadValue {
+  const char* name;
+  const char* value;
+};
+
+class ConfigRejects : public ::testing::TestWithParam<BadValue> {};
+
+TEST_P(ConfigRejects, BadValueWithAnErrorNamingTheVariable) {
+  auto [name, value] = GetParam();
+  auto config = load_config(lookup_in({{name, value}}));
+  ASSERT_FALSE(config.ok()) << name << "=" << value << " was accepted";
+  EXPECT_NE(config.error().message.find(std::string(name) + "=" + value), std::string::npos)
+      << config.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Values, ConfigRejects,
+    ::testing::Values(BadValue{"VQ_MAX_PROCESSES", "abc"}, BadValue{"VQ_MAX_PROCESSES", "0"},
+                      BadValue{"VQ_MAX_PROCESSES", "-1"}, BadValue{"VQ_MAX_PROCESSES", "65"},
+                      BadValue{"VQ_MAX_PROCESSES", "99999999999999999999"},
+                      BadValue{"VQ_MAX_PROCESSES", "4x"}, BadValue{"VQ_MAX_PROCESSES", " 4"},
+                      BadValue{"VITEST_MAX_PROCESSES", "many"},
+                      BadValue{"VQ_QUEUE_TIMEOUT", "-5"}, BadValue{"VQ_QUEUE_TIMEOUT", "1e3"},
+                      BadValue{"VQ_QUEUE_TIMEOUT", "nan"}, BadValue{"VQ_QUEUE_TIMEOUT", "soon"},
+                      BadValue{"VQ_QUEUE_TIMEOUT", "99999999"},
+                      BadValue{"VITEST_QUEUE_TIMEOUT", "x"}, BadValue{"VQ_PER_AGENT", "0"},
+                      BadValue{"VQ_LOG_LEVEL", "loud"}, BadValue{"VQ_DISABLE", "maybe"},
+                      BadValue{"VQ_FAIL_CLOSED", "2"}, BadValue{"VQ_SINGLE_WORKER", "off-ish"},
+                      BadValue{"VQ_AGENT_ID", "has space"}));
+
+TEST(Config, ZeroTimeoutMeansWaitForever) {
+  auto config = load_config(lookup_in({{"VQ_QUEUE_TIMEOUT", "0"}}));
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->timeout_s, 0);
+}
+
+}  // namespace
+}  // namespace vq
