@@ -1,0 +1,133 @@
+#include "lock_file.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "temp_dir.h"
+
+namespace vq {
+namespace {
+
+// A child process that takes the given slots, reports "ready" on a pipe, then waits to be
+// killed. With `fork_grandchild`, it also forks a child that outlives it.
+struct SlotChild {
+  pid_t pid = -1;
+  pid_t grandchild = -1;
+};
+
+SlotChild spawn_holder(const std::string& queue, std::vector<int> slots,
+                       bool fork_grandchild = false) {
+  int ready[2];
+  EXPECT_EQ(::pipe(ready), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    auto dir = QueueDir::open(queue);
+    auto locks = LockFile::open(*dir);
+    for (int slot : slots) {
+      if (!locks->try_take_slot(slot)) ::_exit(3);
+    }
+    pid_t grandchild = 0;
+    if (fork_grandchild) {
+      grandchild = ::fork();
+      if (grandchild == 0) {
+        ::pause();
+        ::_exit(0);
+      }
+    }
+    ssize_t ignored = ::write(ready[1], &grandchild, sizeof grandchild);
+    (void)ignored;
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  SlotChild child{pid, -1};
+  EXPECT_EQ(::read(ready[0], &child.grandchild, sizeof child.grandchild),
+            static_cast<ssize_t>(sizeof child.grandchild));
+  ::close(ready[0]);
+  return child;
+}
+
+void kill_and_reap(pid_t pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+}
+
+std::vector<int> indices(const std::vector<SlotHolder>& holders) {
+  std::vector<int> out;
+  for (const auto& holder : holders) out.push_back(holder.index);
+  return out;
+}
+
+TEST(LockFile, HoldersFindsEverySlotAndItsPidWhateverTheOrder) {
+  test::TempDir tmp;
+  std::string queue = tmp / "q";
+  auto dir = QueueDir::open(queue);
+  auto locks = LockFile::open(*dir);
+  ASSERT_TRUE(locks.ok());
+
+  SlotChild a = spawn_holder(queue, {9, 2});
+  SlotChild b = spawn_holder(queue, {5, 63, 0});
+  auto holders = locks->holders(64);
+  EXPECT_EQ(indices(holders), (std::vector<int>{0, 2, 5, 9, 63}));
+  for (const auto& holder : holders) {
+    pid_t expected = (holder.index == 9 || holder.index == 2) ? a.pid : b.pid;
+    EXPECT_EQ(holder.pid, expected) << "slot " << holder.index;
+  }
+  EXPECT_EQ(indices(locks->holders(6)), (std::vector<int>{0, 2, 5}));
+  kill_and_reap(a.pid);
+  kill_and_reap(b.pid);
+}
+
+TEST(LockFile, SlotIsFreeTheMomentItsHolderIsKilled) {
+  test::TempDir tmp;
+  std::string queue = tmp / "q";
+  auto dir = QueueDir::open(queue);
+  auto locks = LockFile::open(*dir);
+  SlotChild holder = spawn_holder(queue, {3});
+  EXPECT_EQ(indices(locks->holders(64)), (std::vector<int>{3}));
+  EXPECT_FALSE(locks->try_take_slot(3));
+  kill_and_reap(holder.pid);
+  EXPECT_TRUE(locks->holders(64).empty());
+  EXPECT_TRUE(locks->try_take_slot(3));
+}
+
+TEST(LockFile, ForkChildrenOfAHolderDoNotHoldItsSlot) {
+  test::TempDir tmp;
+  std::string queue = tmp / "q";
+  auto dir = QueueDir::open(queue);
+  auto locks = LockFile::open(*dir);
+  SlotChild holder = spawn_holder(queue, {1}, /*fork_grandchild=*/true);
+  ASSERT_GT(holder.grandchild, 0);
+  kill_and_reap(holder.pid);
+  // The grandchild still runs, with the descriptor inherited, yet the slot is free.
+  EXPECT_EQ(::kill(holder.grandchild, 0), 0);
+  EXPECT_TRUE(locks->holders(64).empty());
+  ::kill(holder.grandchild, SIGKILL);
+}
+
+TEST(LockFile, UpdateLockExcludesOtherProcesses) {
+  test::TempDir tmp;
+  std::string queue = tmp / "q";
+  auto dir = QueueDir::open(queue);
+  auto locks = LockFile::open(*dir);
+  auto guard = locks->lock_update();
+  ASSERT_TRUE(guard.ok());
+  pid_t child = ::fork();
+  if (child == 0) {
+    auto child_dir = QueueDir::open(queue);
+    auto child_locks = LockFile::open(*child_dir);
+    ::_exit(child_locks->try_lock_update().ok() ? 1 : 0);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child got the update lock";
+}
+
+}  // namespace
+}  // namespace vq

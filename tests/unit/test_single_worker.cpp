@@ -1,0 +1,125 @@
+#include "single_worker.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "temp_dir.h"
+
+namespace vq {
+namespace {
+
+using Args = std::vector<std::string>;
+namespace fs = std::filesystem;
+
+TEST(SingleWorker, ParsesVersions) {
+  EXPECT_EQ(parse_version("3.2.4"), (VitestVersion{3, 2, 4}));
+  EXPECT_EQ(parse_version("v1.0.0"), (VitestVersion{1, 0, 0}));
+  EXPECT_EQ(parse_version("4.0.0-beta.3"), (VitestVersion{4, 0, 0}));
+  EXPECT_FALSE(parse_version("4.0").has_value());
+  EXPECT_FALSE(parse_version("latest").has_value());
+  EXPECT_FALSE(parse_version("4.0.0x").has_value());
+}
+
+TEST(SingleWorker, ModernVersionsGetNoFileParallelismAtTheEnd) {
+  EXPECT_EQ(single_worker_args({"run"}, VitestVersion{3, 2, 4}),
+            (Args{"run", "--no-file-parallelism"}));
+  EXPECT_EQ(single_worker_args({}, VitestVersion{5, 1, 2}), (Args{"--no-file-parallelism"}));
+  EXPECT_EQ(single_worker_args({"run"}, VitestVersion{1, 1, 0}),
+            (Args{"run", "--no-file-parallelism"}));
+}
+
+TEST(SingleWorker, FlagsGoBeforeTheDoubleDash) {
+  EXPECT_EQ(single_worker_args({"run", "--", "--no-file-parallelism"}, VitestVersion{4, 1, 0}),
+            (Args{"run", "--no-file-parallelism", "--", "--no-file-parallelism"}));
+}
+
+TEST(SingleWorker, NothingDuplicatedWhenTheUserChoseFileParallelism) {
+  for (const char* given : {"--no-file-parallelism", "--file-parallelism", "--fileParallelism",
+                            "--fileParallelism=false"}) {
+    EXPECT_EQ(single_worker_args({"run", given}, VitestVersion{4, 0, 0}), (Args{"run", given}))
+        << given;
+  }
+}
+
+TEST(SingleWorker, OnePointZeroGetsPoolOptions) {
+  EXPECT_EQ(single_worker_args({"run"}, VitestVersion{1, 0, 4}),
+            (Args{"run", "--poolOptions.threads.singleThread", "--poolOptions.forks.singleFork"}));
+  EXPECT_EQ(single_worker_args({"run", "--poolOptions.forks.singleFork"}, VitestVersion{1, 0, 0}),
+            (Args{"run", "--poolOptions.forks.singleFork", "--poolOptions.threads.singleThread"}));
+}
+
+TEST(SingleWorker, UnknownVersionGetsNoFlags) {
+  EXPECT_EQ(single_worker_args({"run"}, std::nullopt), (Args{"run"}));
+  EXPECT_EQ(single_worker_args({"run"}, VitestVersion{0, 34, 6}), (Args{"run"}));
+}
+
+TEST(SingleWorker, InformationalInvocationsAreRecognised) {
+  EXPECT_TRUE(is_informational({"--version"}));
+  EXPECT_TRUE(is_informational({"-v"}));
+  EXPECT_TRUE(is_informational({"run", "--help"}));
+  EXPECT_TRUE(is_informational({"-h"}));
+  EXPECT_TRUE(is_informational({"init", "browser"}));
+  EXPECT_TRUE(is_informational({"complete"}));
+  EXPECT_TRUE(is_informational({"doctor"}));
+  EXPECT_FALSE(is_informational({"run"}));
+  EXPECT_FALSE(is_informational({}));
+  EXPECT_FALSE(is_informational({"list"}));
+  EXPECT_FALSE(is_informational({"run", "--", "--help"}));
+  EXPECT_FALSE(is_informational({"run", "init"}));
+}
+
+TEST(SingleWorker, EnvironmentCoversEveryVersionWithMinAndMax) {
+  auto env = single_worker_env();
+  auto has = [&](const std::string& name) {
+    for (const auto& [n, v] : env) {
+      if (n == name && v == "1") return true;
+    }
+    return false;
+  };
+  for (const char* name : {"VITEST_MAX_WORKERS", "VITEST_MAX_FORKS", "VITEST_MIN_FORKS",
+                           "VITEST_MAX_THREADS", "VITEST_MIN_THREADS"}) {
+    EXPECT_TRUE(has(name)) << name;
+  }
+}
+
+void write_package(const fs::path& dir, const std::string& name, const std::string& version) {
+  fs::create_directories(dir);
+  std::ofstream(dir / "package.json") << R"({"name": ")" << name << R"(", "version": ")"
+                                      << version << R"("})";
+  std::ofstream(dir / "vitest.mjs") << "#!/usr/bin/env node\n";
+}
+
+TEST(SingleWorker, DetectsVersionThroughAnNpmBinSymlink) {
+  test::TempDir tmp;
+  fs::path project = tmp.path();
+  write_package(project / "node_modules/vitest", "vitest", "3.2.4");
+  fs::create_directories(project / "node_modules/.bin");
+  fs::create_symlink("../vitest/vitest.mjs", project / "node_modules/.bin/vitest");
+  EXPECT_EQ(detect_vitest_version((project / "node_modules/.bin/vitest").string()),
+            (VitestVersion{3, 2, 4}));
+}
+
+TEST(SingleWorker, DetectsVersionThroughAPnpmBinScript) {
+  test::TempDir tmp;
+  fs::path project = tmp.path();
+  fs::path store = project / "node_modules/.pnpm/vitest@5.1.2/node_modules/vitest";
+  write_package(store, "vitest", "5.1.2");
+  fs::create_directory_symlink(store, project / "node_modules/vitest");
+  fs::create_directories(project / "node_modules/.bin");
+  std::ofstream(project / "node_modules/.bin/vitest") << "#!/bin/sh\nexec node vitest.mjs\n";
+  EXPECT_EQ(detect_vitest_version((project / "node_modules/.bin/vitest").string()),
+            (VitestVersion{5, 1, 2}));
+}
+
+TEST(SingleWorker, NoVersionForAForeignPackageOrAPlainProgram) {
+  test::TempDir tmp;
+  write_package(fs::path(tmp.path()) / "other", "not-vitest", "3.0.0");
+  EXPECT_FALSE(detect_vitest_version(tmp / "other/vitest.mjs").has_value());
+  EXPECT_FALSE(detect_vitest_version("/bin/true").has_value());
+  EXPECT_FALSE(detect_vitest_version(tmp / "missing").has_value());
+}
+
+}  // namespace
+}  // namespace vq
