@@ -41,6 +41,7 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text) {
     auto end = rest.find_first_of(" \n");
     std::string_view token = rest.substr(0, end);
     ++field;
+    if (field == 3 && !token.empty()) stat.state = token[0];
     if (field == 4) have_parent = parse_number(token, stat.parent);
     if (field == 22) have_start = parse_number(token, stat.start_time);
     if (end == std::string_view::npos) break;
@@ -70,8 +71,10 @@ ProcessIdentity self_identity() {
 }
 
 bool is_alive(const ProcessIdentity& process) {
-  auto now = identify(process.pid);
-  return now && now->start_time == process.start_time;
+  if (process.pid <= 0) return false;
+  auto stat = read_proc_stat(process.pid);
+  return stat && stat->start_time == process.start_time && stat->state != 'Z' &&
+         stat->state != 'X';
 }
 
 bool is_in_tree_of(pid_t pid, const ProcessIdentity& ancestor) {

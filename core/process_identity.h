@@ -18,6 +18,7 @@ struct ProcessIdentity {
 };
 
 struct ProcStat {
+  char state = '?';  // 'Z' (zombie) and 'X' (dead) have exited though /proc still lists them
   pid_t parent = 0;
   std::uint64_t start_time = 0;
 };
@@ -29,7 +30,8 @@ std::optional<ProcStat> read_proc_stat(pid_t pid);
 std::optional<ProcessIdentity> identify(pid_t pid);
 ProcessIdentity self_identity();
 
-// True while the very process named (same pid, same start time) exists.
+// True while the very process named (same pid, same start time) runs: a zombie, exited but not
+// yet reaped by its parent, is not alive (it holds no locks and will never leave the queue).
 bool is_alive(const ProcessIdentity& process);
 
 // True when `ancestor` is `pid` itself or one of its ancestors.

@@ -39,8 +39,12 @@ RealVitest find_real_vitest(const RealVitestQuery& query) {
       return {RealVitest::Outcome::loop, path,
               "VQ_REAL_VITEST=" + path + " is the vq shim itself, which would run itself forever"};
     }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      return {RealVitest::Outcome::not_found, path, "VQ_REAL_VITEST=" + path + " does not exist"};
+    }
     if (!is_executable_file(path)) {
-      return {RealVitest::Outcome::not_found, path,
+      return {RealVitest::Outcome::not_executable, path,
               "VQ_REAL_VITEST=" + path + " is not an executable file"};
     }
     return {RealVitest::Outcome::found, path, {}};
@@ -49,7 +53,8 @@ RealVitest find_real_vitest(const RealVitestQuery& query) {
   bool skipped_self = false;
   if (!query.cwd.empty() && query.cwd[0] == '/') {
     for (std::string dir = query.cwd;; dir = parent_of(dir)) {
-      std::string candidate = (dir == "/" ? "" : dir) + "/node_modules/.bin/vitest";
+      std::string candidate = dir == "/" ? std::string() : dir;
+      candidate.append("/node_modules/.bin/vitest");
       if (is_executable_file(candidate)) {
         if (!is_self(candidate)) return {RealVitest::Outcome::found, candidate, {}};
         skipped_self = true;
@@ -63,7 +68,7 @@ RealVitest find_real_vitest(const RealVitestQuery& query) {
     auto colon = rest.find(':');
     std::string entry(rest.substr(0, colon));
     if (entry.empty()) entry = ".";  // POSIX: an empty PATH entry is the working directory
-    if (entry[0] != '/') entry = query.cwd + "/" + entry;
+    if (entry[0] != '/') entry.insert(0, query.cwd + "/");
     std::string candidate = entry + "/vitest";
     if (is_executable_file(candidate)) {
       if (!is_self(candidate)) return {RealVitest::Outcome::found, candidate, {}};

@@ -25,7 +25,7 @@ struct RealVitestQuery {
 };
 
 struct RealVitest {
-  enum class Outcome { found, not_found, loop };
+  enum class Outcome { found, not_found, not_executable, loop };
   Outcome outcome = Outcome::not_found;
   std::string path;    // when found; when a loop, what pointed back at the shim
   std::string reason;  // when not found or a loop: one sentence for the user

@@ -180,6 +180,10 @@ int run_shim(int argc, char** argv) {
     say("vq: error: " + real.reason);
     return k_exit_not_found;
   }
+  if (real.outcome == RealVitest::Outcome::not_executable) {
+    say("vq: error: " + real.reason + " — make it executable or point VQ_REAL_VITEST elsewhere");
+    return k_exit_cannot_run;
+  }
   if (real.outcome == RealVitest::Outcome::loop) {
     say("vq: error: refusing to run: " + real.reason);
     return k_exit_cannot_run;

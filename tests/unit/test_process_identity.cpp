@@ -12,6 +12,7 @@ TEST(ProcessIdentity, ParsesStatWithAwkwardCommandNames) {
       "4242 (a) b) (c) S 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 100";
   auto parsed = parse_proc_stat(stat);
   ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->state, 'S');
   EXPECT_EQ(parsed->parent, 17);
   EXPECT_EQ(parsed->start_time, 987654u);
 }
@@ -55,6 +56,19 @@ TEST(ProcessIdentity, ChildIsInTheTreeOfItsParentNotTheOtherWay) {
   int status = 0;
   ::waitpid(child, &status, 0);
   EXPECT_FALSE(is_alive(*child_identity));
+}
+
+TEST(ProcessIdentity, UnreapedZombieIsNotAlive) {
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  auto identity = identify(child);
+  ASSERT_TRUE(identity.has_value());
+  // Not reaped yet: /proc still lists it, as a zombie.
+  for (int i = 0; i < 200 && is_alive(*identity); ++i) ::usleep(5000);
+  EXPECT_FALSE(is_alive(*identity));
+  EXPECT_EQ(read_proc_stat(child)->state, 'Z');
+  int status = 0;
+  ::waitpid(child, &status, 0);
 }
 
 TEST(ProcessIdentity, MarkerRoundTripsAndRejectsJunk) {

@@ -64,6 +64,14 @@ TEST(RealVitest, MissingOverrideIsNotFound) {
   EXPECT_NE(found.reason.find("VQ_REAL_VITEST"), std::string::npos);
 }
 
+TEST(RealVitest, NonExecutableOverrideIsReportedAsSuch) {
+  Layout layout;
+  std::ofstream(layout.root / "plain") << "x";
+  fs::permissions(layout.root / "plain", fs::perms::owner_read);
+  auto found = layout.find(layout.root.string(), "", (layout.root / "plain").string());
+  EXPECT_EQ(found.outcome, RealVitest::Outcome::not_executable);
+}
+
 TEST(RealVitest, NearestNodeModulesUpwardFromTheWorkingDirectory) {
   Layout layout;
   Layout::make_executable(layout.root / "repo/node_modules/.bin/vitest");
