@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <string_view>
 
 namespace vq {
 namespace {
@@ -68,8 +69,10 @@ void WaitDisplay::write_all(const std::string& text) {
 }
 
 void WaitDisplay::draw(const WaitSnapshot& snapshot) {
-  std::string line = waiting_line(snapshot) + ", waited " +
-                     std::to_string(static_cast<long>(snapshot.waited_s)) + "s";
+  // Seconds first: a line cut to the terminal's width still shows the clock moving.
+  std::string line = waiting_line(snapshot);
+  line.insert(std::string_view("vq: waiting").size(),
+              " " + std::to_string(static_cast<long>(snapshot.waited_s)) + "s");
   // Longer than the terminal, the line would wrap and "\r" could no longer redraw it.
   std::size_t columns = terminal_columns(m_fd) - 1;
   if (line.size() > columns) line = line.substr(0, columns - 3) + "...";
