@@ -17,7 +17,8 @@ struct Source {
   std::string value;
 };
 
-std::optional<Source> lookup(const EnvLookup& env, const char* name, const char* seed_name = nullptr) {
+std::optional<Source> lookup(const EnvLookup& env, const char* name,
+                             const char* seed_name = nullptr) {
   for (const char* candidate : {name, seed_name}) {
     if (candidate == nullptr) continue;
     const char* value = env(candidate);
@@ -46,12 +47,13 @@ Result<double> parse_seconds(const Source& source, double max) {
   char* end = nullptr;
   errno = 0;
   double value = std::strtod(text.c_str(), &end);
-  bool plain = std::all_of(text.begin(), text.end(),
-                           [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; });
+  bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+  });
   if (!plain || end != text.c_str() + text.size() || errno != 0 || !std::isfinite(value) ||
       value < 0 || value > max) {
-    return bad_value(source, "expected seconds from 0 to " + std::to_string(static_cast<long>(max)) +
-                                 " (0 waits forever)");
+    return bad_value(source, "expected seconds from 0 to " +
+                                 std::to_string(static_cast<long>(max)) + " (0 waits forever)");
   }
   return value;
 }
@@ -66,7 +68,7 @@ Result<bool> parse_bool(const Source& source) {
 }
 
 Result<std::string> parse_level(const Source& source) {
-  static constexpr std::array<std::string_view, 7> k_levels = {"trace", "debug", "info", "warn",
+  static constexpr std::array<std::string_view, 7> k_levels = {"trace", "debug",    "info", "warn",
                                                                "error", "critical", "off"};
   std::string lower = source.value;
   std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -80,9 +82,8 @@ Result<std::string> parse_level(const Source& source) {
 
 Result<std::string> parse_agent(const Source& source) {
   // Agent ids are shown in status lines and the log: keep them printable and short.
-  bool printable = std::all_of(source.value.begin(), source.value.end(), [](unsigned char c) {
-    return std::isgraph(c) != 0;
-  });
+  bool printable = std::all_of(source.value.begin(), source.value.end(),
+                               [](unsigned char c) { return std::isgraph(c) != 0; });
   if (!printable || source.value.size() > 63) {
     return bad_value(source, "expected up to 63 printable characters without spaces");
   }
@@ -91,7 +92,8 @@ Result<std::string> parse_agent(const Source& source) {
 
 // Applies one optional variable: parse it if set, store it, or report its error.
 template <typename T, typename Parse>
-bool apply(const std::optional<Source>& source, Parse parse, T& target, std::optional<Error>& error) {
+bool apply(const std::optional<Source>& source, Parse parse, T& target,
+           std::optional<Error>& error) {
   if (!source || error) return true;
   auto parsed = parse(*source);
   if (!parsed) {
@@ -114,17 +116,20 @@ Result<Config> load_config(const EnvLookup& env) {
   auto as_is = [](const Source& s) -> Result<std::string> { return s.value; };
 
   apply(lookup(env, "VQ_QUEUE_DIR"), as_is, config.queue_dir, error);
-  apply(lookup(env, "VQ_MAX_PROCESSES", "VITEST_MAX_PROCESSES"),
-        [](const Source& s) { return parse_int(s, 1, k_max_limit); }, config.limit, error);
-  apply(lookup(env, "VQ_QUEUE_TIMEOUT", "VITEST_QUEUE_TIMEOUT"),
-        [](const Source& s) { return parse_seconds(s, k_max_timeout_s); }, config.timeout_s, error);
+  apply(
+      lookup(env, "VQ_MAX_PROCESSES", "VITEST_MAX_PROCESSES"),
+      [](const Source& s) { return parse_int(s, 1, k_max_limit); }, config.limit, error);
+  apply(
+      lookup(env, "VQ_QUEUE_TIMEOUT", "VITEST_QUEUE_TIMEOUT"),
+      [](const Source& s) { return parse_seconds(s, k_max_timeout_s); }, config.timeout_s, error);
   std::string agent;
   if (apply(lookup(env, "VQ_AGENT_ID", "VITEST_AGENT_ID"), parse_agent, agent, error) &&
       !agent.empty()) {
     config.agent_id = agent;
   }
-  apply(lookup(env, "VQ_PER_AGENT"), [](const Source& s) { return parse_int(s, 1, k_max_limit); },
-        config.per_agent, error);
+  apply(
+      lookup(env, "VQ_PER_AGENT"), [](const Source& s) { return parse_int(s, 1, k_max_limit); },
+      config.per_agent, error);
   apply(lookup(env, "VQ_LOG_LEVEL", "VITEST_LOG_LEVEL"), parse_level, config.log_level, error);
   apply(lookup(env, "VQ_DISABLE"), parse_bool, config.disable, error);
   apply(lookup(env, "VQ_FAIL_CLOSED"), parse_bool, config.fail_closed, error);

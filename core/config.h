@@ -15,17 +15,17 @@ inline constexpr double k_default_timeout_s = 300;
 inline constexpr double k_max_timeout_s = 7 * 24 * 3600;
 
 struct Config {
-  std::string queue_dir;           // VQ_QUEUE_DIR; empty means the per-user default
-  int limit = k_default_limit;     // VQ_MAX_PROCESSES: seeds the limit of a new queue
+  std::string queue_dir;                   // VQ_QUEUE_DIR; empty means the per-user default
+  int limit = k_default_limit;             // VQ_MAX_PROCESSES: seeds the limit of a new queue
   double timeout_s = k_default_timeout_s;  // VQ_QUEUE_TIMEOUT; 0 waits forever
   std::optional<std::string> agent_id;     // VQ_AGENT_ID, when given explicitly
-  int per_agent = 1;               // VQ_PER_AGENT: runs at once per explicit agent id
-  std::string log_level = "info";  // VQ_LOG_LEVEL
-  bool disable = false;            // VQ_DISABLE
-  bool fail_closed = false;        // VQ_FAIL_CLOSED
-  bool single_worker = true;       // VQ_SINGLE_WORKER
-  std::string real_vitest;         // VQ_REAL_VITEST
-  std::string holder_marker;       // VQ_HOLDER: set by vq for runs inside a holder's tree
+  int per_agent = 1;                       // VQ_PER_AGENT: runs at once per explicit agent id
+  std::string log_level = "info";          // VQ_LOG_LEVEL
+  bool disable = false;                    // VQ_DISABLE
+  bool fail_closed = false;                // VQ_FAIL_CLOSED
+  bool single_worker = true;               // VQ_SINGLE_WORKER
+  std::string real_vitest;                 // VQ_REAL_VITEST
+  std::string holder_marker;               // VQ_HOLDER: set by vq for runs inside a holder's tree
 };
 
 // Looks a variable up; returns nullptr when unset. Injectable so tests need no real environment.

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <string>
+#include <thread>
 
 #include "slot_table.h"
 
@@ -46,12 +48,26 @@ LockFile::UpdateGuard::~UpdateGuard() {
   ::fcntl(m_fd, F_SETLK, &lock);
 }
 
-Result<LockFile::UpdateGuard> LockFile::lock_update() {
-  struct flock lock = byte_range(F_WRLCK, k_update_lock_byte, 1);
-  while (::fcntl(m_fd, F_SETLKW, &lock) != 0) {
-    if (errno != EINTR) return Error::from_errno("cannot lock the slot table");
+Result<LockFile::UpdateGuard> LockFile::lock_update(std::chrono::milliseconds limit) {
+  // F_SETLK with a short backoff instead of F_SETLKW, so the wait can be bounded.
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  auto pause = std::chrono::microseconds(20);
+  for (;;) {
+    struct flock lock = byte_range(F_WRLCK, k_update_lock_byte, 1);
+    if (::fcntl(m_fd, F_SETLK, &lock) == 0) return UpdateGuard(m_fd);
+    if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
+      return Error::from_errno("cannot lock the slot table");
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(2000));
   }
-  return UpdateGuard(m_fd);
+  struct flock probe = byte_range(F_WRLCK, k_update_lock_byte, 1);
+  std::string who = ::fcntl(m_fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK
+                        ? "pid " + std::to_string(probe.l_pid)
+                        : "another process";
+  return Error{"the slot table has been locked by " + who + " for over " +
+               std::to_string(limit.count()) + " ms (stopped or stuck?)"};
 }
 
 Result<LockFile::UpdateGuard> LockFile::try_lock_update() {

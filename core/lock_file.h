@@ -9,12 +9,16 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <vector>
 
 #include "queue_dir.h"
 #include "result.h"
 
 namespace vq {
+
+// Updates hold the lock for microseconds; this long means its holder is stopped or stuck.
+inline constexpr std::chrono::milliseconds k_update_wait_limit{5000};
 
 struct SlotHolder {
   int index = 0;
@@ -44,8 +48,10 @@ class LockFile {
     int m_fd;
   };
 
-  // Blocks until the update lock is ours. The kernel frees it if its holder dies.
-  Result<UpdateGuard> lock_update();
+  // Waits up to `limit` for the update lock. The kernel frees it if its holder dies, but not if
+  // its holder is stopped (SIGSTOP, a debugger): then this gives up with an error naming that
+  // process, rather than hanging every vq process on the machine.
+  Result<UpdateGuard> lock_update(std::chrono::milliseconds limit = k_update_wait_limit);
   // Takes the lock only if free; nullopt-like failure (EAGAIN) means someone else has it.
   Result<UpdateGuard> try_lock_update();
 

@@ -73,8 +73,7 @@ ProcessIdentity self_identity() {
 bool is_alive(const ProcessIdentity& process) {
   if (process.pid <= 0) return false;
   auto stat = read_proc_stat(process.pid);
-  return stat && stat->start_time == process.start_time && stat->state != 'Z' &&
-         stat->state != 'X';
+  return stat && stat->start_time == process.start_time && stat->state != 'Z' && stat->state != 'X';
 }
 
 bool is_in_tree_of(pid_t pid, const ProcessIdentity& ancestor) {

@@ -21,7 +21,9 @@ constexpr int k_rescan_ms = 500;
 // A waiter watches at most this many waiters ahead of it; the rescan tick covers the rest.
 constexpr std::size_t k_max_watched_waiters = 64;
 
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_open(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -111,8 +113,8 @@ Status Queue::ensure_header(const std::string& agent_for_log) {
     case HeaderCheck::older_version:
       initialize_table(t, m_seed_limit, wall_ms());
       m_log.warn(agent_for_log, "repaired",
-                 "table was " + std::string(describe(check)) + "; reinitialised with limit=" +
-                     std::to_string(m_seed_limit));
+                 "table was " + std::string(describe(check)) +
+                     "; reinitialised with limit=" + std::to_string(m_seed_limit));
       break;
   }
   if (int cleared = repair_records(t); cleared > 0) {
@@ -156,8 +158,8 @@ std::vector<HolderInfo> Queue::tidy(const std::string& agent_for_log) {
     if (waiter.state != RecordState::used) continue;
     if (!is_alive(ProcessIdentity{waiter.pid, waiter.start_time})) {
       m_log.info(std::string(get_text(waiter.agent)), "dropped-dead-waiter",
-                 "waiter=" + std::to_string(waiter.pid) + " ticket=" +
-                     std::to_string(waiter.ticket) + " seen_by=" + agent_for_log);
+                 "waiter=" + std::to_string(waiter.pid) +
+                     " ticket=" + std::to_string(waiter.ticket) + " seen_by=" + agent_for_log);
       clear(waiter);
     }
   }
@@ -269,9 +271,9 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
 
     if (!announced) {
       m_log.info(agent, "queued",
-                 "ticket=" + std::to_string(ticket) + " position=" +
-                     std::to_string(snapshot.position) + " busy=" +
-                     std::to_string(snapshot.holders.size()) + "/" +
+                 "ticket=" + std::to_string(ticket) +
+                     " position=" + std::to_string(snapshot.position) +
+                     " busy=" + std::to_string(snapshot.holders.size()) + "/" +
                      std::to_string(snapshot.limit));
       observer.on_wait_start(snapshot);
       announced = true;

@@ -55,7 +55,7 @@ class WaitObserver {
 struct AcquireOptions {
   double timeout_s = 300;  // 0 waits forever
   int per_agent = 1;
-  int signal_fd = -1;      // a signalfd for the signals that end the wait, or -1
+  int signal_fd = -1;  // a signalfd for the signals that end the wait, or -1
 };
 
 struct Acquired {

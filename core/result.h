@@ -41,6 +41,8 @@ class Result {
 // For operations that return nothing on success.
 struct Done {};
 using Status = Result<Done>;
-inline Status ok_status() { return Done{}; }
+inline Status ok_status() {
+  return Done{};
+}
 
 }  // namespace vq

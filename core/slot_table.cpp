@@ -43,11 +43,16 @@ HeaderCheck check_header(const TableHeader& header) {
 
 std::string_view describe(HeaderCheck check) {
   switch (check) {
-    case HeaderCheck::valid: return "valid";
-    case HeaderCheck::blank: return "blank";
-    case HeaderCheck::corrupt: return "corrupt";
-    case HeaderCheck::older_version: return "an older layout version";
-    case HeaderCheck::newer_version: return "a newer layout version";
+    case HeaderCheck::valid:
+      return "valid";
+    case HeaderCheck::blank:
+      return "blank";
+    case HeaderCheck::corrupt:
+      return "corrupt";
+    case HeaderCheck::older_version:
+      return "an older layout version";
+    case HeaderCheck::newer_version:
+      return "a newer layout version";
   }
   return "unknown";
 }
@@ -65,15 +70,23 @@ void initialize_table(Table& table, int limit, std::uint64_t now_ms) {
   table.header.magic = k_table_magic;
 }
 
-std::uint32_t record_checksum(const SlotRecord& record) { return checksum_without_field(record); }
-std::uint32_t record_checksum(const WaiterRecord& record) { return checksum_without_field(record); }
-void seal(SlotRecord& record) { record.checksum = record_checksum(record); }
-void seal(WaiterRecord& record) { record.checksum = record_checksum(record); }
+std::uint32_t record_checksum(const SlotRecord& record) {
+  return checksum_without_field(record);
+}
+std::uint32_t record_checksum(const WaiterRecord& record) {
+  return checksum_without_field(record);
+}
+void seal(SlotRecord& record) {
+  record.checksum = record_checksum(record);
+}
+void seal(WaiterRecord& record) {
+  record.checksum = record_checksum(record);
+}
 
 bool is_valid(const SlotRecord& record) {
   return record.state == RecordState::used && record.pid > 0 && record.agent_explicit <= 1 &&
-         is_terminated(record.agent) && is_terminated(record.cwd) && is_terminated(record.command) &&
-         record.checksum == record_checksum(record);
+         is_terminated(record.agent) && is_terminated(record.cwd) &&
+         is_terminated(record.command) && record.checksum == record_checksum(record);
 }
 
 bool is_valid(const WaiterRecord& record, std::uint64_t next_ticket) {

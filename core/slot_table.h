@@ -70,7 +70,7 @@ void initialize_table(Table& table, int limit, std::uint64_t now_ms);
 
 std::uint32_t record_checksum(const SlotRecord& record);
 std::uint32_t record_checksum(const WaiterRecord& record);
-void seal(SlotRecord& record);    // sets the checksum after the fields are written
+void seal(SlotRecord& record);  // sets the checksum after the fields are written
 void seal(WaiterRecord& record);
 
 // A used record is valid when its checksum matches and its fields are in range.

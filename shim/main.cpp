@@ -1,3 +1,5 @@
 #include "shim.h"
 
-int main(int argc, char** argv) { return vq::run_shim(argc, argv); }
+int main(int argc, char** argv) {
+  return vq::run_shim(argc, argv);
+}

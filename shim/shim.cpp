@@ -109,7 +109,8 @@ class WaitSignals {
   bool m_restored = false;
 };
 
-[[noreturn]] void exec_real(const std::string& path, char* argv0, const std::vector<std::string>& args,
+[[noreturn]] void exec_real(const std::string& path, char* argv0,
+                            const std::vector<std::string>& args,
                             const ExecEnvironment& environment) {
   std::vector<std::string> env_entries = environment.build();
   std::vector<char*> argv{argv0};

@@ -120,8 +120,11 @@ std::vector<std::string> single_worker_args(const std::vector<std::string>& args
 }
 
 std::vector<std::pair<std::string, std::string>> single_worker_env() {
-  return {{"VITEST_MAX_WORKERS", "1"}, {"VITEST_MAX_FORKS", "1"},   {"VITEST_MIN_FORKS", "1"},
-          {"VITEST_MAX_THREADS", "1"}, {"VITEST_MIN_THREADS", "1"}};
+  return {{"VITEST_MAX_WORKERS", "1"},
+          {"VITEST_MAX_FORKS", "1"},
+          {"VITEST_MIN_FORKS", "1"},
+          {"VITEST_MAX_THREADS", "1"},
+          {"VITEST_MIN_THREADS", "1"}};
 }
 
 }  // namespace vq

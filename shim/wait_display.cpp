@@ -36,7 +36,8 @@ std::string describe_holders(const std::vector<HolderInfo>& holders, std::size_t
     text += "pid " + std::to_string(holder.pid);
     if (holder.has_record) {
       std::uint64_t now = wall_ms();
-      long held = now > holder.admitted_ms ? static_cast<long>((now - holder.admitted_ms) / 1000) : 0;
+      long held =
+          now > holder.admitted_ms ? static_cast<long>((now - holder.admitted_ms) / 1000) : 0;
       text += " [" + holder.agent + ", " + std::to_string(held) + "s]";
     }
     ++shown;

@@ -41,8 +41,8 @@ TEST(AdmissionPlan, ExplicitAgentAtItsCapIsPassedOverWithoutStallingOthers) {
 }
 
 TEST(AdmissionPlan, TwoWaitersOfOneAgentTakeOneSlotBetweenThem) {
-  auto admitted = admissible_tickets(
-      {}, {waiter(1, "agent-1", true), waiter(2, "agent-1", true)}, {4, 1, false});
+  auto admitted = admissible_tickets({}, {waiter(1, "agent-1", true), waiter(2, "agent-1", true)},
+                                     {4, 1, false});
   EXPECT_EQ(admitted, (Tickets{1}));
   admitted = admissible_tickets({}, {waiter(1, "agent-1", true), waiter(2, "agent-1", true)},
                                 {4, 2, false});

@@ -129,5 +129,29 @@ TEST(LockFile, UpdateLockExcludesOtherProcesses) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child got the update lock";
 }
 
+TEST(LockFile, UpdateLockHeldByAStoppedProcessGivesUpNamingIt) {
+  test::TempDir tmp;
+  std::string queue = tmp / "q";
+  auto dir = QueueDir::open(queue);
+  auto locks = LockFile::open(*dir);
+  pid_t child = ::fork();
+  if (child == 0) {
+    auto child_dir = QueueDir::open(queue);
+    auto child_locks = LockFile::open(*child_dir);
+    auto guard = child_locks->lock_update();
+    ::raise(SIGSTOP);  // stopped inside an update
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, WUNTRACED), child);
+  ASSERT_TRUE(WIFSTOPPED(status));
+  auto guard = locks->lock_update(std::chrono::milliseconds(200));
+  ASSERT_FALSE(guard.ok());
+  EXPECT_NE(guard.error().message.find("pid " + std::to_string(child)), std::string::npos)
+      << guard.error().message;
+  kill_and_reap(child);
+  EXPECT_TRUE(locks->lock_update(std::chrono::milliseconds(200)).ok());
+}
+
 }  // namespace
 }  // namespace vq

@@ -32,8 +32,7 @@ TEST(Queue, NewQueueIsSeededWithTheConfiguredLimit) {
   auto queue = Queue::open(tmp / "q", 3, "info");
   ASSERT_TRUE(queue.ok()) << queue.error().message;
   EXPECT_EQ(queue->table().table().header.limit, 3u);
-  EXPECT_NE(read_file(tmp / "q/vitest-queue.log").find("event=created limit=3"),
-            std::string::npos);
+  EXPECT_NE(read_file(tmp / "q/vitest-queue.log").find("event=created limit=3"), std::string::npos);
 }
 
 TEST(Queue, ExistingQueueKeepsItsLimitOverTheSeed) {

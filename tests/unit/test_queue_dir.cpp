@@ -1,7 +1,7 @@
 #include "queue_dir.h"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,10 +90,8 @@ TEST(QueueDir, DefaultPathPrefersTheRuntimeDirectory) {
   test::TempDir tmp;
   ::chmod(tmp.path().c_str(), 0700);
   Config config;
-  EXPECT_EQ(queue_dir_path(config, test::lookup_in({{"XDG_RUNTIME_DIR", tmp.path()}})),
-            tmp / "vq");
-  EXPECT_EQ(queue_dir_path(config, test::lookup_in({})),
-            "/tmp/vq-" + std::to_string(::geteuid()));
+  EXPECT_EQ(queue_dir_path(config, test::lookup_in({{"XDG_RUNTIME_DIR", tmp.path()}})), tmp / "vq");
+  EXPECT_EQ(queue_dir_path(config, test::lookup_in({})), "/tmp/vq-" + std::to_string(::geteuid()));
   EXPECT_EQ(queue_dir_path(config, test::lookup_in({{"XDG_RUNTIME_DIR", "/nonexistent"}})),
             "/tmp/vq-" + std::to_string(::geteuid()));
   config.queue_dir = "/explicit";

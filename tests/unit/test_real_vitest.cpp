@@ -97,8 +97,8 @@ TEST(RealVitest, NextOnPathSkippingASelfSymlinkAndAHardLinkedCopy) {
   Layout::make_executable(real_dir / "vitest");
   fs::create_directories(layout.root / "empty");
 
-  std::string path = layout.shim_dir.string() + ":" + link_dir.string() + ":" +
-                     hard_dir.string() + ":" + real_dir.string();
+  std::string path = layout.shim_dir.string() + ":" + link_dir.string() + ":" + hard_dir.string() +
+                     ":" + real_dir.string();
   auto found = layout.find((layout.root / "empty").string(), path);
   EXPECT_EQ(found.outcome, RealVitest::Outcome::found);
   EXPECT_EQ(found.path, (real_dir / "vitest").string());

@@ -86,8 +86,8 @@ TEST(SingleWorker, EnvironmentCoversEveryVersionWithMinAndMax) {
 
 void write_package(const fs::path& dir, const std::string& name, const std::string& version) {
   fs::create_directories(dir);
-  std::ofstream(dir / "package.json") << R"({"name": ")" << name << R"(", "version": ")"
-                                      << version << R"("})";
+  std::ofstream(dir / "package.json")
+      << R"({"name": ")" << name << R"(", "version": ")" << version << R"("})";
   std::ofstream(dir / "vitest.mjs") << "#!/usr/bin/env node\n";
 }
 

@@ -97,7 +97,7 @@ TEST(SlotTable, RepairClearsExactlyTheTornRecords) {
   fill_waiter(table->waiters[0], 100, 1);
   fill_waiter(table->waiters[1], 101, 2);
   fill_waiter(table->waiters[2], 102, 3);
-  table->waiters[1].since_ms = 999;  // torn
+  table->waiters[1].since_ms = 999;                                   // torn
   std::memset(table->slots[5].cwd, 'x', sizeof table->slots[5].cwd);  // garbage, unterminated
   table->slots[5].state = RecordState::used;
 
