@@ -1,0 +1,95 @@
+// Leaving the queue without being admitted: a timeout (exit 75) or SIGINT/SIGTERM (130/143),
+// and in every case the queue is left so that nobody else waits for the one who left.
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+
+#include "process_harness.h"
+
+namespace vq::mp {
+namespace {
+
+using TimeoutTest = ShimTest;
+
+TEST_F(TimeoutTest, WaitingLongerThanTheTimeoutExits75AndNamesTheHolder) {
+  Process holder = start_holder("holder", {{"VQ_MAX_PROCESSES", "1"}, {"FAKE_SLEEP_MS", "30000"}});
+  const auto began = monotonic_ns();
+  Process waiter(shim_launch("waiter", {{"VQ_MAX_PROCESSES", "1"}, {"VQ_QUEUE_TIMEOUT", "1"}}));
+  const auto status = waiter.wait();
+  const auto elapsed_ms = (monotonic_ns() - began) / 1'000'000;
+  ASSERT_TRUE(status);
+
+  EXPECT_EQ(describe_status(*status), exited(75)) << "stderr: " << waiter.stderr_text();
+  EXPECT_NE(waiter.stderr_text().find("pid " + std::to_string(holder.pid())), std::string::npos)
+      << "stderr does not name the holder: " << waiter.stderr_text();
+  EXPECT_FALSE(has_started("waiter"));
+  // A timeout must not fire early; the upper bound only catches a hang.
+  EXPECT_GE(elapsed_ms, 950);
+  EXPECT_LT(elapsed_ms, 10'000);
+  std::printf("[   INFO   ] VQ_QUEUE_TIMEOUT=1 gave up after %lld ms\n",
+              static_cast<long long>(elapsed_ms));
+  EXPECT_NE(read_file(queue_dir() + "/vitest-queue.log").find(std::to_string(waiter.pid())),
+            std::string::npos)
+      << "the log does not mention the timed-out waiter";
+}
+
+TEST_F(TimeoutTest, ATimedOutWaiterDoesNotStallThoseBehindIt) {
+  Process holder = start_holder("holder", {{"VQ_MAX_PROCESSES", "1"}, {"FAKE_SLEEP_MS", "30000"}});
+  Process quitter =
+      start_waiter("quitter", {{"VQ_MAX_PROCESSES", "1"}, {"VQ_QUEUE_TIMEOUT", "0.5"}});
+  Process behind = start_waiter("behind", {{"VQ_MAX_PROCESSES", "1"}});
+
+  const auto quit_status = quitter.wait();
+  ASSERT_TRUE(quit_status);
+  EXPECT_EQ(describe_status(*quit_status), exited(75)) << "stderr: " << quitter.stderr_text();
+  EXPECT_FALSE(has_started("behind")) << "admitted while the holder still held the only slot";
+
+  const auto released_at = monotonic_ns();
+  holder.send(SIGTERM);
+  ASSERT_TRUE(eventually([&] { return has_started("behind"); }, 10s))
+      << "stderr: " << behind.stderr_text();
+  EXPECT_LT(find_event(records(), RecordEvent::Kind::start, "behind")->ns - released_at,
+            2'000'000'000);
+  const auto status = behind.wait();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(describe_status(*status), exited(0));
+}
+
+struct Interruption {
+  const char* name;
+  int signal_number;
+  int exit_code;
+};
+
+class InterruptedWaitTest : public ShimTest, public ::testing::WithParamInterface<Interruption> {};
+
+TEST_P(InterruptedWaitTest, ExitsWith128PlusSignalAndLeavesTheQueueClean) {
+  Process holder = start_holder("holder", {{"VQ_MAX_PROCESSES", "1"}, {"FAKE_SLEEP_MS", "30000"}});
+  Process waiter = start_waiter("waiter", {{"VQ_MAX_PROCESSES", "1"}});
+
+  waiter.send(GetParam().signal_number);
+  const auto status = waiter.wait();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(describe_status(*status), exited(GetParam().exit_code))
+      << "stderr: " << waiter.stderr_text();
+  EXPECT_FALSE(has_started("waiter"));
+
+  holder.send(SIGTERM);
+  ASSERT_TRUE(holder.wait());
+  // If the interrupted waiter had left an entry ahead of it, this launch would wait and time out.
+  Process next(shim_launch("next", {{"VQ_MAX_PROCESSES", "1"}, {"VQ_QUEUE_TIMEOUT", "1"}}));
+  const auto next_status = next.wait();
+  ASSERT_TRUE(next_status);
+  EXPECT_EQ(describe_status(*next_status), exited(0)) << "stderr: " << next.stderr_text();
+  EXPECT_EQ(next.stderr_text(), "") << "the next launch had to wait in an empty queue";
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, InterruptedWaitTest,
+                         ::testing::Values(Interruption{"Sigint", SIGINT, 130},
+                                           Interruption{"Sigterm", SIGTERM, 143},
+                                           Interruption{"Sighup", SIGHUP, 129}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace vq::mp
