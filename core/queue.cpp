@@ -210,6 +210,9 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
                        " waiters already; no room to wait"};
         }
         write_waiter(t.waiters[my_index], run, ticket, since_ms);
+        // After a table rebuild the counter restarts; tickets handed out later must still come
+        // after ours, or newcomers would pass the waiters that were already queued.
+        if (ticket >= t.header.next_ticket) t.header.next_ticket = ticket + 1;
       }
 
       std::vector<Claimant> holding;

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <string_view>
 
 namespace vq {
@@ -21,6 +23,37 @@ std::string parent_of(const std::string& dir) {
 
 }  // namespace
 
+std::vector<FileIdentity> parse_shim_chain(std::string_view text) {
+  std::vector<FileIdentity> chain;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view entry = text.substr(0, comma);
+    auto colon = entry.find(':');
+    unsigned long long device = 0, inode = 0;
+    if (colon != std::string_view::npos) {
+      auto [dev_end, dev_ec] = std::from_chars(entry.data(), entry.data() + colon, device);
+      auto [ino_end, ino_ec] =
+          std::from_chars(entry.data() + colon + 1, entry.data() + entry.size(), inode);
+      if (dev_ec == std::errc{} && ino_ec == std::errc{} && dev_end == entry.data() + colon &&
+          ino_end == entry.data() + entry.size()) {
+        chain.push_back(FileIdentity{static_cast<dev_t>(device), static_cast<ino_t>(inode)});
+      }
+    }
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return chain;
+}
+
+std::string format_shim_chain(const std::vector<FileIdentity>& chain) {
+  std::string text;
+  for (const FileIdentity& identity : chain) {
+    if (!text.empty()) text += ',';
+    text += std::to_string(identity.device) + ":" + std::to_string(identity.inode);
+  }
+  return text;
+}
+
 std::optional<FileIdentity> file_identity(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return std::nullopt;
@@ -30,7 +63,9 @@ std::optional<FileIdentity> file_identity(const std::string& path) {
 RealVitest find_real_vitest(const RealVitestQuery& query) {
   auto is_self = [&](const std::string& path) {
     auto identity = file_identity(path);
-    return identity && *identity == query.self;
+    if (!identity) return false;
+    return *identity == query.self || std::find(query.shims_seen.begin(), query.shims_seen.end(),
+                                                *identity) != query.shims_seen.end();
   };
 
   if (!query.override_path.empty()) {

@@ -5,6 +5,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace vq {
 
@@ -22,7 +24,14 @@ struct RealVitestQuery {
   std::string cwd;
   std::string path_variable;  // PATH
   FileIdentity self;          // the shim itself, from /proc/self/exe
+  // Other vq shims this launch already went through (VQ_SHIM_CHAIN): a second installation of
+  // vq on PATH is another file, so only this list tells it apart from a real vitest.
+  std::vector<FileIdentity> shims_seen;
 };
+
+// VQ_SHIM_CHAIN holds "device:inode" entries separated by commas.
+std::vector<FileIdentity> parse_shim_chain(std::string_view text);
+std::string format_shim_chain(const std::vector<FileIdentity>& chain);
 
 struct RealVitest {
   enum class Outcome { found, not_found, not_executable, loop };
@@ -32,8 +41,9 @@ struct RealVitest {
 };
 
 // VQ_REAL_VITEST if set; else the nearest node_modules/.bin/vitest from cwd upward; else the
-// next executable `vitest` on PATH. Anything that is the shim itself (same device and inode,
-// whatever its name or link) is skipped; an override naming the shim is a loop.
+// next executable `vitest` on PATH. Anything that is the shim itself or a shim already in the
+// chain (same device and inode, whatever its name or link) is skipped; an override naming one
+// is a loop.
 RealVitest find_real_vitest(const RealVitestQuery& query);
 
 }  // namespace vq

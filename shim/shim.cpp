@@ -4,6 +4,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <climits>
 #include <cstdlib>
@@ -176,6 +177,8 @@ int run_shim(int argc, char** argv) {
   const char* path_variable = env("PATH");
   query.path_variable = path_variable != nullptr ? path_variable : "";
   if (auto self = file_identity("/proc/self/exe")) query.self = *self;
+  const char* chain = env("VQ_SHIM_CHAIN");
+  query.shims_seen = parse_shim_chain(chain != nullptr ? chain : "");
   RealVitest real = find_real_vitest(query);
   if (real.outcome == RealVitest::Outcome::not_found) {
     say("vq: error: " + real.reason);
@@ -192,6 +195,11 @@ int run_shim(int argc, char** argv) {
 
   ExecEnvironment environment;
   environment.set("VQ_SHIM_DEPTH", std::to_string(depth + 1));
+  std::vector<FileIdentity> shims_seen = query.shims_seen;
+  if (std::find(shims_seen.begin(), shims_seen.end(), query.self) == shims_seen.end()) {
+    shims_seen.push_back(query.self);
+  }
+  environment.set("VQ_SHIM_CHAIN", format_shim_chain(shims_seen));
   if (config->disable || is_informational(args) || inside_holder_tree(*config)) {
     exec_real(real.path, argv0, args, environment);
   }

@@ -35,7 +35,7 @@ struct Layout {
 
   RealVitest find(const std::string& cwd, const std::string& path_variable,
                   const std::string& override_path = "") const {
-    return find_real_vitest(RealVitestQuery{override_path, cwd, path_variable, self});
+    return find_real_vitest(RealVitestQuery{override_path, cwd, path_variable, self, {}});
   }
 };
 
@@ -102,6 +102,27 @@ TEST(RealVitest, NextOnPathSkippingASelfSymlinkAndAHardLinkedCopy) {
   auto found = layout.find((layout.root / "empty").string(), path);
   EXPECT_EQ(found.outcome, RealVitest::Outcome::found);
   EXPECT_EQ(found.path, (real_dir / "vitest").string());
+}
+
+TEST(RealVitest, ShimsAlreadyInTheChainAreSkippedLikeSelf) {
+  Layout layout;
+  Layout::make_executable(layout.root / "other-install/vitest");  // a second vq, another file
+  fs::path real_dir = layout.root / "realdir";
+  Layout::make_executable(real_dir / "vitest");
+  fs::create_directories(layout.root / "empty");
+  RealVitestQuery query{"",
+                        (layout.root / "empty").string(),
+                        (layout.root / "other-install").string() + ":" + real_dir.string(),
+                        layout.self,
+                        {*file_identity((layout.root / "other-install/vitest").string())}};
+  EXPECT_EQ(find_real_vitest(query).path, (real_dir / "vitest").string());
+}
+
+TEST(RealVitest, ShimChainRoundTripsAndIgnoresJunk) {
+  std::vector<FileIdentity> chain{{1, 2}, {64769, 1234567}};
+  EXPECT_EQ(parse_shim_chain(format_shim_chain(chain)), chain);
+  EXPECT_TRUE(parse_shim_chain("").empty());
+  EXPECT_EQ(parse_shim_chain("x,3:4,5:,:6,7:8x").size(), 1u);
 }
 
 TEST(RealVitest, OnlyTheShimOnPathIsNotFoundAndSaysSo) {
