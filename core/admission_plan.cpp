@@ -1,34 +1,29 @@
 #include "admission_plan.h"
 
-#include <algorithm>
 #include <map>
 
 namespace vq {
 
-std::vector<std::uint64_t> admissible_tickets(const std::vector<Claimant>& holders,
-                                              std::vector<QueuedClaimant> waiters,
-                                              const AdmissionRules& rules) {
-  std::vector<std::uint64_t> admitted;
+bool is_my_turn(const std::vector<Claimant>& holders, const std::vector<Claimant>& ahead,
+                const Claimant& me, const AdmissionRules& rules,
+                const std::function<WaiterState(std::size_t index)>& state_of) {
   int free = rules.limit - static_cast<int>(holders.size());
-  if (rules.paused || free <= 0) return admitted;
+  if (rules.paused || free <= 0) return false;
 
   std::map<std::string, int> running;
-  for (const auto& holder : holders) {
+  for (const Claimant& holder : holders) {
     if (holder.agent_explicit) ++running[holder.agent];
   }
-  std::sort(waiters.begin(), waiters.end(),
-            [](const QueuedClaimant& a, const QueuedClaimant& b) { return a.ticket < b.ticket; });
-  for (const auto& waiter : waiters) {
-    if (free == 0) break;
-    if (waiter.agent_explicit) {
-      int& count = running[waiter.agent];
-      if (count >= rules.per_agent) continue;
-      ++count;
-    }
-    admitted.push_back(waiter.ticket);
-    --free;
+  auto at_cap = [&](const Claimant& claimant) {
+    return claimant.agent_explicit && running[claimant.agent] >= rules.per_agent;
+  };
+  for (std::size_t i = 0; i < ahead.size(); ++i) {
+    if (at_cap(ahead[i])) continue;
+    if (state_of(i) != WaiterState::running) continue;
+    if (ahead[i].agent_explicit) ++running[ahead[i].agent];
+    if (--free == 0) return false;
   }
-  return admitted;
+  return !at_cap(me);
 }
 
 }  // namespace vq

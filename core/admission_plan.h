@@ -1,7 +1,9 @@
-// Who may take a slot now: first come, first served, with the per-agent cap. Pure logic.
+// Whose turn it is: first come, first served, with the per-agent cap. Pure logic.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,21 +14,22 @@ struct Claimant {
   bool agent_explicit = false;  // only explicit agent ids are capped per agent
 };
 
-struct QueuedClaimant : Claimant {
-  std::uint64_t ticket = 0;
-};
-
 struct AdmissionRules {
   int limit = 4;
   int per_agent = 1;
   bool paused = false;
 };
 
-// The tickets that may take a slot now, in ticket order. Waiters are walked in ticket order and
-// take the free slots; a waiter whose explicit agent is at its cap is passed over without
-// consuming a slot, so it never stalls the ones behind it.
-std::vector<std::uint64_t> admissible_tickets(const std::vector<Claimant>& holders,
-                                              std::vector<QueuedClaimant> waiters,
-                                              const AdmissionRules& rules);
+enum class WaiterState { running, stopped, dead };
+
+// True when `me` may take a slot now. `ahead` holds the waiters with older tickets, oldest
+// first. Walking them in order, each running one takes a free slot before `me`; a dead or
+// stopped waiter, or one whose explicit agent is at its cap, is passed over without taking one,
+// so it never stalls the ones behind it. `state_of(i)` is asked about ahead[i] only when the
+// answer matters, and the walk stops as soon as the free slots are spoken for: a long queue
+// costs a waiter little.
+bool is_my_turn(const std::vector<Claimant>& holders, const std::vector<Claimant>& ahead,
+                const Claimant& me, const AdmissionRules& rules,
+                const std::function<WaiterState(std::size_t index)>& state_of);
 
 }  // namespace vq

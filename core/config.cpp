@@ -115,7 +115,13 @@ Result<Config> load_config(const EnvLookup& env) {
   std::optional<Error> error;
   auto as_is = [](const Source& s) -> Result<std::string> { return s.value; };
 
-  apply(lookup(env, "VQ_QUEUE_DIR"), as_is, config.queue_dir, error);
+  apply(
+      lookup(env, "VQ_QUEUE_DIR"),
+      [](const Source& s) -> Result<std::string> {
+        if (s.value[0] != '/') return bad_value(s, "expected an absolute path");
+        return s.value;
+      },
+      config.queue_dir, error);
   apply(
       lookup(env, "VQ_MAX_PROCESSES", "VITEST_MAX_PROCESSES"),
       [](const Source& s) { return parse_int(s, 1, k_max_limit); }, config.limit, error);

@@ -21,11 +21,25 @@ struct flock byte_range(short type, off_t start, off_t length) {
   return lock;
 }
 
+std::optional<pid_t> holder_of(int fd, off_t byte) {
+  struct flock probe = byte_range(F_WRLCK, byte, 1);
+  if (::fcntl(fd, F_GETLK, &probe) != 0 || probe.l_type == F_UNLCK) return std::nullopt;
+  return probe.l_pid;
+}
+
 }  // namespace
 
 Result<LockFile> LockFile::open(const QueueDir& dir) {
   auto fd = dir.open_file(k_lock_file, O_RDWR);
   if (!fd) return fd.error();
+  // Move it high before any lock is taken (closing the low copy now drops nothing). A launcher
+  // script that redirects a low descriptor, or a closed stdio slot it landed in, could otherwise
+  // close it under vitest and drop the slot.
+  int high = ::fcntl(*fd, F_DUPFD_CLOEXEC, k_lock_fd_floor);
+  if (high >= 0) {
+    ::close(*fd);
+    return LockFile(high);
+  }
   return LockFile(*fd);
 }
 
@@ -46,34 +60,36 @@ LockFile::UpdateGuard::~UpdateGuard() {
   if (m_fd < 0) return;
   struct flock lock = byte_range(F_UNLCK, k_update_lock_byte, 1);
   ::fcntl(m_fd, F_SETLK, &lock);
+  ::sigprocmask(SIG_SETMASK, &m_saved_mask, nullptr);
 }
 
 Result<LockFile::UpdateGuard> LockFile::lock_update(std::chrono::milliseconds limit) {
+  sigset_t stops, saved;
+  sigemptyset(&stops);
+  for (int signal : {SIGTSTP, SIGTTIN, SIGTTOU}) sigaddset(&stops, signal);
+  ::sigprocmask(SIG_BLOCK, &stops, &saved);
+
   // F_SETLK with a short backoff instead of F_SETLKW, so the wait can be bounded.
   const auto deadline = std::chrono::steady_clock::now() + limit;
   auto pause = std::chrono::microseconds(20);
   for (;;) {
     struct flock lock = byte_range(F_WRLCK, k_update_lock_byte, 1);
-    if (::fcntl(m_fd, F_SETLK, &lock) == 0) return UpdateGuard(m_fd);
+    if (::fcntl(m_fd, F_SETLK, &lock) == 0) return UpdateGuard(m_fd, saved);
     if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
-      return Error::from_errno("cannot lock the slot table");
+      int err = errno;
+      ::sigprocmask(SIG_SETMASK, &saved, nullptr);
+      return Error::from_errno("cannot lock the slot table", err);
     }
     if (std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(2000));
   }
-  struct flock probe = byte_range(F_WRLCK, k_update_lock_byte, 1);
-  std::string who = ::fcntl(m_fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK
-                        ? "pid " + std::to_string(probe.l_pid)
-                        : "another process";
+  ::sigprocmask(SIG_SETMASK, &saved, nullptr);
+  auto holder = holder_of(m_fd, k_update_lock_byte);
+  std::string who = holder ? "pid " + std::to_string(*holder) : "another process";
   return Error{"the slot table has been locked by " + who + " for over " +
-               std::to_string(limit.count()) + " ms (stopped or stuck?)"};
-}
-
-Result<LockFile::UpdateGuard> LockFile::try_lock_update() {
-  struct flock lock = byte_range(F_WRLCK, k_update_lock_byte, 1);
-  if (::fcntl(m_fd, F_SETLK, &lock) != 0) return Error::from_errno("slot table busy");
-  return UpdateGuard(m_fd);
+                   std::to_string(limit.count()) + " ms (stopped or stuck?)",
+               ETIMEDOUT};
 }
 
 bool LockFile::try_take_slot(int index) {
@@ -105,6 +121,20 @@ std::vector<SlotHolder> LockFile::holders(int count) const {
   std::sort(found.begin(), found.end(),
             [](const SlotHolder& a, const SlotHolder& b) { return a.index < b.index; });
   return found;
+}
+
+bool LockFile::try_mark_waiter(int index) {
+  struct flock lock = byte_range(F_WRLCK, k_first_waiter_byte + index, 1);
+  return ::fcntl(m_fd, F_SETLK, &lock) == 0;
+}
+
+void LockFile::unmark_waiter(int index) {
+  struct flock lock = byte_range(F_UNLCK, k_first_waiter_byte + index, 1);
+  ::fcntl(m_fd, F_SETLK, &lock);
+}
+
+std::optional<pid_t> LockFile::waiter_mark_holder(int index) const {
+  return holder_of(m_fd, k_first_waiter_byte + index);
 }
 
 Status LockFile::keep_across_exec() {

@@ -1,15 +1,19 @@
 // The kernel side of the queue: POSIX record locks on bytes of the lock file.
 //
 // Byte 0 serialises table updates. Byte 1 + i is slot i: whoever holds a write lock on it holds
-// slot i. Record locks are owned by a process, survive execve under the same pid, are released
-// by the kernel however the process dies, and are not inherited by fork children, so vitest's
-// workers never hold a slot. They are also released when the process closes *any* descriptor of
-// this file, so a process opens it exactly once.
+// slot i. Byte 1024 + j marks waiter record j as belonging to a live waiter. Record locks are
+// owned by a process, survive execve under the same pid, are released by the kernel however the
+// process dies, and are not inherited by fork children, so vitest's workers never hold a slot.
+// They are also released when the process closes *any* descriptor of this file, so a process
+// opens it exactly once, and keeps it on a high descriptor number that launcher scripts do not
+// redirect.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <vector>
 
 #include "queue_dir.h"
@@ -19,6 +23,12 @@ namespace vq {
 
 // Updates hold the lock for microseconds; this long means its holder is stopped or stuck.
 inline constexpr std::chrono::milliseconds k_update_wait_limit{5000};
+
+inline constexpr off_t k_update_lock_byte = 0;
+inline constexpr off_t k_first_slot_byte = 1;
+inline constexpr off_t k_first_waiter_byte = 1024;
+// The lock descriptor is moved to this number or above.
+inline constexpr int k_lock_fd_floor = 200;
 
 struct SlotHolder {
   int index = 0;
@@ -35,25 +45,27 @@ class LockFile {
   LockFile& operator=(const LockFile&) = delete;
   ~LockFile();
 
-  // Holds the update lock for its lifetime.
+  // Holds the update lock for its lifetime. Job-control stops (Ctrl-Z) are deferred while it is
+  // held, so a suspended shell does not freeze the queue for everyone.
   class UpdateGuard {
    public:
-    explicit UpdateGuard(int fd) : m_fd(fd) {}
-    UpdateGuard(UpdateGuard&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
+    UpdateGuard(int fd, const sigset_t& saved_mask) : m_fd(fd), m_saved_mask(saved_mask) {}
+    UpdateGuard(UpdateGuard&& other) noexcept : m_fd(other.m_fd), m_saved_mask(other.m_saved_mask) {
+      other.m_fd = -1;
+    }
     UpdateGuard(const UpdateGuard&) = delete;
     UpdateGuard& operator=(const UpdateGuard&) = delete;
     ~UpdateGuard();
 
    private:
     int m_fd;
+    sigset_t m_saved_mask;
   };
 
   // Waits up to `limit` for the update lock. The kernel frees it if its holder dies, but not if
-  // its holder is stopped (SIGSTOP, a debugger): then this gives up with an error naming that
-  // process, rather than hanging every vq process on the machine.
+  // its holder is stopped (SIGSTOP, a debugger): then this gives up with an error (errno_value
+  // ETIMEDOUT) naming that process, rather than hanging every vq process on the machine.
   Result<UpdateGuard> lock_update(std::chrono::milliseconds limit = k_update_wait_limit);
-  // Takes the lock only if free; nullopt-like failure (EAGAIN) means someone else has it.
-  Result<UpdateGuard> try_lock_update();
 
   // Takes slot `index` if nobody holds it. Call with the update lock held.
   bool try_take_slot(int index);
@@ -61,6 +73,11 @@ class LockFile {
   // The processes holding slot locks among the first `count` slots, found with F_GETLK.
   // Locks held by the calling process itself are not seen (the kernel reports no conflict).
   std::vector<SlotHolder> holders(int count) const;
+
+  // Waiter record j is live while its waiter holds byte 1024 + j.
+  bool try_mark_waiter(int index);
+  void unmark_waiter(int index);
+  std::optional<pid_t> waiter_mark_holder(int index) const;
 
   // The slot descriptor must stay open across execve: the lock is the slot.
   Status keep_across_exec();
@@ -79,8 +96,5 @@ class LockFile {
   explicit LockFile(int fd) : m_fd(fd) {}
   int m_fd = -1;
 };
-
-inline constexpr off_t k_update_lock_byte = 0;
-inline constexpr off_t k_first_slot_byte = 1;
 
 }  // namespace vq

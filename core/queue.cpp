@@ -19,7 +19,7 @@ namespace {
 // Without polling, a waiter learns of a limit change or a pause only on this tick.
 constexpr int k_rescan_ms = 500;
 // A waiter watches at most this many waiters ahead of it; the rescan tick covers the rest.
-constexpr std::size_t k_max_watched_waiters = 64;
+constexpr std::size_t k_max_watched_waiters = 16;
 
 int pidfd_open(pid_t pid) {
   return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
@@ -88,9 +88,13 @@ Result<Queue> Queue::open(const std::string& path, int seed_limit, const std::st
   EventLog log(dir->path(), log_level);
   Queue queue(std::move(*dir), std::move(*locks), std::move(*table), std::move(log), seed_limit);
   {
+    // A stuck update lock is not fatal here: acquire() checks the header again and keeps
+    // waiting for the lock.
     auto guard = queue.m_locks.lock_update();
-    if (!guard) return guard.error();
-    if (auto status = queue.ensure_header("-"); !status) return status.error();
+    if (!guard && guard.error().errno_value != ETIMEDOUT) return guard.error();
+    if (guard) {
+      if (auto status = queue.ensure_header("-"); !status) return status.error();
+    }
   }
   return queue;
 }
@@ -123,7 +127,7 @@ Status Queue::ensure_header(const std::string& agent_for_log) {
   return ok_status();
 }
 
-std::vector<HolderInfo> Queue::tidy(const std::string& agent_for_log) {
+std::vector<HolderInfo> Queue::scan_holders(const std::string& agent_for_log) {
   Table& t = m_table.table();
   std::vector<SlotHolder> locked = m_locks.holders(k_max_slots);
   std::vector<HolderInfo> holders;
@@ -154,16 +158,22 @@ std::vector<HolderInfo> Queue::tidy(const std::string& agent_for_log) {
       clear(record);
     }
   }
-  for (WaiterRecord& waiter : t.waiters) {
-    if (waiter.state != RecordState::used) continue;
-    if (!is_alive(ProcessIdentity{waiter.pid, waiter.start_time})) {
-      m_log.info(std::string(get_text(waiter.agent)), "dropped-dead-waiter",
-                 "waiter=" + std::to_string(waiter.pid) +
-                     " ticket=" + std::to_string(waiter.ticket) + " seen_by=" + agent_for_log);
-      clear(waiter);
-    }
-  }
   return holders;
+}
+
+WaiterState Queue::waiter_state(int index, const std::string& agent_for_log) {
+  WaiterRecord& record = m_table.table().waiters[index];
+  auto marker = m_locks.waiter_mark_holder(index);
+  if (!marker || *marker != record.pid) {
+    m_log.info(std::string(get_text(record.agent)), "dropped-dead-waiter",
+               "waiter=" + std::to_string(record.pid) + " ticket=" + std::to_string(record.ticket) +
+                   " seen_by=" + agent_for_log);
+    clear(record);
+    return WaiterState::dead;
+  }
+  auto stat = read_proc_stat(record.pid);
+  if (stat && (stat->state == 'T' || stat->state == 't')) return WaiterState::stopped;
+  return WaiterState::running;
 }
 
 Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& options,
@@ -172,107 +182,147 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
   const std::uint64_t since_ms = wall_ms();
   const std::string& agent = run.agent.id;
   std::uint64_t ticket = 0;
-  int my_index = -1;
+  int my_index = -1;  // our waiter record, marked by our lock on its byte
   bool announced = false;
+  bool warned_stuck = false;
+  bool warned_full = false;
   int quick_rescans = 0;
   WaitSnapshot snapshot;
 
-  // Leaves the queue: removes this waiter's record under the update lock.
+  // Gives up our place: dropping the mark is what counts (others then see the record as gone);
+  // clearing the record is tidiness, done only if the update lock comes quickly.
   auto leave = [&]() {
-    auto guard = m_locks.lock_update();
-    if (guard && my_index >= 0 && is_mine(m_table.table().waiters[my_index], run, ticket)) {
+    if (my_index < 0) return;
+    m_locks.unmark_waiter(my_index);
+    auto guard = m_locks.lock_update(std::chrono::milliseconds(100));
+    if (guard && is_mine(m_table.table().waiters[my_index], run, ticket)) {
       clear(m_table.table().waiters[my_index]);
     }
+    my_index = -1;
+  };
+  auto fail = [&](Error error) -> Result<Acquired> {
+    leave();
+    return error;
+  };
+  auto ended = [&](Acquired::Outcome outcome) {
+    Acquired result;
+    result.outcome = outcome;
+    result.waited_s = seconds_since(started);
+    result.last = snapshot;
+    return result;
   };
 
   for (;;) {
     std::vector<ProcessIdentity> watched;
     {
       auto guard = m_locks.lock_update();
-      if (!guard) return guard.error();
-      if (auto status = ensure_header(agent); !status) return status.error();
-      std::vector<HolderInfo> holders = tidy(agent);
-      Table& t = m_table.table();
+      if (!guard && guard.error().errno_value != ETIMEDOUT) return fail(guard.error());
+      if (!guard) {
+        // Someone is stopped inside an update. Keep our place and keep waiting; the timeout and
+        // signals still end the wait.
+        if (!warned_stuck) m_log.warn(agent, "update-lock-stuck", guard.error().message);
+        warned_stuck = true;
+      } else {
+        if (auto status = ensure_header(agent); !status) return fail(status.error());
+        std::vector<HolderInfo> holders = scan_holders(agent);
+        Table& t = m_table.table();
 
-      if (ticket == 0) ticket = t.header.next_ticket++;
-      if (my_index < 0 || !is_mine(t.waiters[my_index], run, ticket)) {
-        // First time, or our record was cleared under us (a repair): take a place again,
-        // keeping the ticket, so our turn is not lost.
-        my_index = -1;
-        for (int i = 0; i < k_max_waiters; ++i) {
-          if (t.waiters[i].state == RecordState::empty) {
-            my_index = i;
-            break;
+        if (ticket == 0) ticket = t.header.next_ticket++;
+        if (my_index < 0 || !is_mine(t.waiters[my_index], run, ticket)) {
+          // First pass, or our record was cleared under us (a repair): take a place again with
+          // the same ticket, so our turn is not lost. An unmarked record is free to reuse.
+          if (my_index >= 0) m_locks.unmark_waiter(my_index);
+          my_index = -1;
+          for (int i = 0; i < k_max_waiters && my_index < 0; ++i) {
+            if (t.waiters[i].state == RecordState::used && m_locks.waiter_mark_holder(i)) continue;
+            if (m_locks.try_mark_waiter(i)) my_index = i;
+          }
+          if (my_index >= 0) {
+            write_waiter(t.waiters[my_index], run, ticket, since_ms);
+            // After a table rebuild the counter restarts; tickets handed out later must still
+            // come after ours, or newcomers would pass the waiters already queued.
+            if (ticket >= t.header.next_ticket) t.header.next_ticket = ticket + 1;
+          } else if (!warned_full) {
+            m_log.warn(agent, "queue-full", "no free waiter record; retrying");
+            warned_full = true;
           }
         }
-        if (my_index < 0) {
-          return Error{"the queue holds " + std::to_string(k_max_waiters) +
-                       " waiters already; no room to wait"};
+
+        std::vector<int> ahead_index;
+        for (int i = 0; i < k_max_waiters; ++i) {
+          const WaiterRecord& waiter = t.waiters[i];
+          if (i != my_index && waiter.state == RecordState::used && waiter.ticket < ticket) {
+            ahead_index.push_back(i);
+          }
         }
-        write_waiter(t.waiters[my_index], run, ticket, since_ms);
-        // After a table rebuild the counter restarts; tickets handed out later must still come
-        // after ours, or newcomers would pass the waiters that were already queued.
-        if (ticket >= t.header.next_ticket) t.header.next_ticket = ticket + 1;
-      }
+        std::sort(ahead_index.begin(), ahead_index.end(),
+                  [&](int a, int b) { return t.waiters[a].ticket < t.waiters[b].ticket; });
 
-      std::vector<Claimant> holding;
-      for (const HolderInfo& holder : holders) {
-        const SlotRecord& record = t.slots[holder.slot];
-        holding.push_back(Claimant{holder.agent, holder.has_record && record.agent_explicit == 1});
-      }
-      std::vector<QueuedClaimant> waiting;
-      std::vector<const WaiterRecord*> ahead;
-      for (const WaiterRecord& waiter : t.waiters) {
-        if (waiter.state != RecordState::used) continue;
-        QueuedClaimant claimant;
-        claimant.agent = std::string(get_text(waiter.agent));
-        claimant.agent_explicit = waiter.agent_explicit == 1;
-        claimant.ticket = waiter.ticket;
-        waiting.push_back(std::move(claimant));
-        if (waiter.ticket < ticket) ahead.push_back(&waiter);
-      }
-      AdmissionRules rules{static_cast<int>(t.header.limit), options.per_agent,
-                           t.header.paused == 1};
-      std::vector<std::uint64_t> admitted = admissible_tickets(holding, waiting, rules);
-
-      if (std::find(admitted.begin(), admitted.end(), ticket) != admitted.end()) {
-        for (int slot = 0; slot < k_max_slots; ++slot) {
-          bool busy = std::any_of(holders.begin(), holders.end(),
-                                  [&](const HolderInfo& h) { return h.slot == slot; });
-          if (busy || !m_locks.try_take_slot(slot)) continue;
-          write_slot(t.slots[slot], run);
-          clear(t.waiters[my_index]);
-          double waited = seconds_since(started);
-          m_log.info(agent, "admitted",
-                     "slot=" + std::to_string(slot) + " ticket=" + std::to_string(ticket) +
-                         " waited_ms=" + std::to_string(static_cast<long>(waited * 1000)) +
-                         " cwd=" + run.cwd);
-          if (announced) observer.on_admitted(waited);
-          Acquired result;
-          result.slot = slot;
-          result.waited_s = waited;
-          return result;
+        AdmissionRules rules{static_cast<int>(t.header.limit), options.per_agent,
+                             t.header.paused == 1};
+        if (my_index >= 0) {
+          std::vector<Claimant> holding;
+          for (const HolderInfo& holder : holders) {
+            holding.push_back(Claimant{
+                holder.agent, holder.has_record && t.slots[holder.slot].agent_explicit == 1});
+          }
+          std::vector<Claimant> ahead;
+          for (int i : ahead_index) {
+            ahead.push_back(Claimant{std::string(get_text(t.waiters[i].agent)),
+                                     t.waiters[i].agent_explicit == 1});
+          }
+          auto state_of = [&](std::size_t i) { return waiter_state(ahead_index[i], agent); };
+          Claimant me{run.agent.id, run.agent.explicit_id};
+          if (is_my_turn(holding, ahead, me, rules, state_of)) {
+            // Only bytes below the limit: even a wrong count could not admit more than `limit`.
+            for (int slot = 0; slot < rules.limit; ++slot) {
+              bool busy = std::any_of(holders.begin(), holders.end(),
+                                      [&](const HolderInfo& h) { return h.slot == slot; });
+              if (busy || !m_locks.try_take_slot(slot)) continue;
+              write_slot(t.slots[slot], run);
+              clear(t.waiters[my_index]);
+              m_locks.unmark_waiter(my_index);
+              double waited = seconds_since(started);
+              m_log.info(agent, "admitted",
+                         "slot=" + std::to_string(slot) + " ticket=" + std::to_string(ticket) +
+                             " waited_ms=" + std::to_string(static_cast<long>(waited * 1000)) +
+                             " cwd=" + run.cwd);
+              if (announced) observer.on_admitted(waited);
+              Acquired result;
+              result.slot = slot;
+              result.waited_s = waited;
+              return result;
+            }
+            // A slot below the limit is held by a process the count missed (a lowered limit);
+            // wait and rescan.
+          }
         }
-        // Every free byte is locked by something outside the table's view; wait and rescan.
-      }
 
-      snapshot.limit = rules.limit;
-      snapshot.paused = rules.paused;
-      snapshot.holders = holders;
-      snapshot.position = static_cast<int>(ahead.size()) + 1;
-      snapshot.waiting = static_cast<int>(waiting.size());
-      snapshot.waited_s = seconds_since(started);
-      for (const HolderInfo& holder : holders) {
-        if (auto identity = identify(holder.pid)) watched.push_back(*identity);
-      }
-      std::sort(ahead.begin(), ahead.end(),
-                [](auto* a, auto* b) { return a->ticket > b->ticket; });  // nearest first
-      for (std::size_t i = 0; i < ahead.size() && i < k_max_watched_waiters; ++i) {
-        watched.push_back(ProcessIdentity{ahead[i]->pid, ahead[i]->start_time});
+        snapshot.limit = rules.limit;
+        snapshot.paused = rules.paused;
+        snapshot.holders = holders;
+        snapshot.position = static_cast<int>(ahead_index.size()) + 1;
+        snapshot.waiting = 0;
+        for (const WaiterRecord& waiter : t.waiters) {
+          if (waiter.state == RecordState::used) ++snapshot.waiting;
+        }
+        if (my_index < 0) ++snapshot.waiting;
+        snapshot.waited_s = seconds_since(started);
+        for (const HolderInfo& holder : holders) {
+          if (auto identity = identify(holder.pid)) watched.push_back(*identity);
+        }
+        // The nearest waiters ahead: when one of them leaves, our turn may have come. Gone ones
+        // are cleared here, not watched: a zombie's pidfd is readable at once and would spin us.
+        for (std::size_t n = 0; n < ahead_index.size() && n < k_max_watched_waiters; ++n) {
+          int index = ahead_index[ahead_index.size() - 1 - n];
+          if (waiter_state(index, agent) == WaiterState::dead) continue;
+          const WaiterRecord& waiter = t.waiters[index];
+          watched.push_back(ProcessIdentity{waiter.pid, waiter.start_time});
+        }
       }
     }
 
-    if (!announced) {
+    if (!announced && snapshot.limit > 0) {
       m_log.info(agent, "queued",
                  "ticket=" + std::to_string(ticket) +
                      " position=" + std::to_string(snapshot.position) +
@@ -280,7 +330,8 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
                      std::to_string(snapshot.limit));
       observer.on_wait_start(snapshot);
       announced = true;
-    } else {
+    } else if (announced) {
+      snapshot.waited_s = seconds_since(started);
       observer.on_progress(snapshot);
     }
 
@@ -291,12 +342,10 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
     for (const ProcessIdentity& process : watched) {
       int fd = pidfd_open(process.pid);
       if (fd < 0) {
-        changed = true;  // already gone
+        if (errno == ESRCH) changed = true;  // already gone; other errors: rely on the tick
         continue;
       }
       fds.push_back(pollfd{fd, POLLIN, 0});
-      // The pid may have been reused between the scan and pidfd_open: then it is gone too.
-      if (!is_alive(process)) changed = true;
     }
     // Something changed under us: rescan at once, but never spin if it keeps "changing".
     int wait_ms = !changed ? k_rescan_ms : (quick_rescans++ < 3 ? 0 : 10);
@@ -318,11 +367,8 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
       leave();
       m_log.info(agent, "interrupted",
                  "signal=" + std::to_string(signal) + " ticket=" + std::to_string(ticket));
-      Acquired result;
-      result.outcome = Acquired::Outcome::interrupted;
+      Acquired result = ended(Acquired::Outcome::interrupted);
       result.signal = signal;
-      result.waited_s = seconds_since(started);
-      result.last = snapshot;
       return result;
     }
     if (options.timeout_s > 0 && seconds_since(started) >= options.timeout_s) {
@@ -335,11 +381,7 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
                  "ticket=" + std::to_string(ticket) + " waited_ms=" +
                      std::to_string(static_cast<long>(seconds_since(started) * 1000)) +
                      " holders=" + holder_list);
-      Acquired result;
-      result.outcome = Acquired::Outcome::timed_out;
-      result.waited_s = seconds_since(started);
-      result.last = snapshot;
-      return result;
+      return ended(Acquired::Outcome::timed_out);
     }
   }
 }

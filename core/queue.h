@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "admission_plan.h"
 #include "agent.h"
 #include "config.h"
 #include "event_log.h"
@@ -85,9 +86,13 @@ class Queue {
   SlotTable& table() { return m_table; }
   EventLog& log() { return m_log; }
 
-  // Under the update lock: repairs the header and torn records, clears records of exited
-  // holders and dead waiters (logging each), and returns the live holders.
-  std::vector<HolderInfo> tidy(const std::string& agent_for_log);
+  // Under the update lock: the live holders, as the slot locks say; clears (and logs) the
+  // records of holders that have exited.
+  std::vector<HolderInfo> scan_holders(const std::string& agent_for_log);
+
+  // Under the update lock: whether waiter record `index` belongs to a waiter that is running,
+  // stopped (Ctrl-Z), or gone; a gone one's record is cleared and logged.
+  WaiterState waiter_state(int index, const std::string& agent_for_log);
 
  private:
   Queue(QueueDir dir, LockFile locks, SlotTable table, EventLog log, int seed_limit)

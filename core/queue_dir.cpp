@@ -30,13 +30,12 @@ std::string octal_mode(mode_t mode) {
 
 }  // namespace
 
-std::string queue_dir_path(const Config& config, const EnvLookup& env) {
+std::string queue_dir_path(const Config& config, const std::string& runtime_root) {
   if (!config.queue_dir.empty()) return config.queue_dir;
-  const char* runtime = env("XDG_RUNTIME_DIR");
-  if (runtime != nullptr && *runtime == '/' && is_our_directory(runtime)) {
-    return std::string(runtime) + "/vq";
-  }
-  return "/tmp/vq-" + std::to_string(::geteuid());
+  std::string uid = std::to_string(::geteuid());
+  std::string runtime = runtime_root + "/" + uid;
+  if (is_our_directory(runtime.c_str())) return runtime + "/vq";
+  return "/tmp/vq-" + uid;
 }
 
 Result<QueueDir> QueueDir::open(const std::string& path) {

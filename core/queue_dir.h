@@ -12,8 +12,10 @@ inline constexpr const char* k_table_file = "slots.table";
 inline constexpr const char* k_lock_file = "slots.lock";
 inline constexpr const char* k_log_file = "vitest-queue.log";
 
-// VQ_QUEUE_DIR, else $XDG_RUNTIME_DIR/vq when that is a directory of ours, else /tmp/vq-$UID.
-std::string queue_dir_path(const Config& config, const EnvLookup& env);
+// VQ_QUEUE_DIR, else /run/user/$UID/vq when that runtime directory exists and is ours, else
+// /tmp/vq-$UID. Deliberately not $XDG_RUNTIME_DIR: cron, services, sudo and ssh commands lack it,
+// and would otherwise queue separately from the same user's terminals and double the limit.
+std::string queue_dir_path(const Config& config, const std::string& runtime_root = "/run/user");
 
 class QueueDir {
  public:

@@ -1,5 +1,6 @@
 #include "slot_table.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,8 +59,8 @@ std::string_view describe(HeaderCheck check) {
 }
 
 void initialize_table(Table& table, int limit, std::uint64_t now_ms) {
-  // Invalidate the magic first so a reader never sees a valid header over half-cleared records.
-  table.header.magic = 0;
+  // Runs under the update lock; the magic is written last, so a death part-way leaves a header
+  // that reads as corrupt and is initialised again.
   std::memset(static_cast<void*>(&table), 0, sizeof table);
   table.header.version = k_table_version;
   table.header.table_size = sizeof(Table);
@@ -118,15 +119,13 @@ Result<SlotTable> SlotTable::open(const QueueDir& dir) {
   // Create and check the file ourselves (no symlinks, ours), then let Boost map it by name.
   auto fd = dir.open_file(k_table_file, O_RDWR);
   if (!fd) return fd.error();
-  struct stat st {};
-  int rc = ::fstat(*fd, &st);
-  if (rc == 0 && st.st_size < static_cast<off_t>(sizeof(Table))) {
-    // Growing zero-fills, which reads as a blank header; a larger (newer) file is left alone.
-    rc = ::ftruncate(*fd, sizeof(Table));
-  }
-  int err = errno;
+  // Allocate every page now (growing zero-fills, which reads as a blank header): a sparse file
+  // on a full filesystem would kill us with SIGBUS at the first write through the mapping,
+  // where ENOSPC here is an ordinary error. A larger (newer) file keeps its size.
+  int err = ::posix_fallocate(*fd, 0, sizeof(Table));
   ::close(*fd);
-  if (rc != 0) return Error::from_errno("cannot size slot table " + dir.file(k_table_file), err);
+  if (err != 0)
+    return Error::from_errno("cannot allocate slot table " + dir.file(k_table_file), err);
   try {
     namespace bip = boost::interprocess;
     bip::file_mapping mapping(dir.file(k_table_file).c_str(), bip::read_write);

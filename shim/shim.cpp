@@ -1,5 +1,6 @@
 #include "shim.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -89,9 +90,19 @@ class WaitSignals {
  public:
   WaitSignals() {
     sigemptyset(&m_blocked);
-    for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&m_blocked, signal);
+    for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+      // An ignored signal (nohup, a background job's SIGINT) must not end the wait either.
+      struct sigaction current {};
+      if (::sigaction(signal, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;
+      sigaddset(&m_blocked, signal);
+    }
     ::sigprocmask(SIG_BLOCK, &m_blocked, &m_original);
     m_fd = ::signalfd(-1, &m_blocked, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (m_fd < 0) {
+      // Without a signalfd, blocked signals could not end the wait: leave them as they were.
+      ::sigprocmask(SIG_SETMASK, &m_original, nullptr);
+      m_restored = true;
+    }
   }
   ~WaitSignals() { restore(); }
   int fd() const { return m_fd; }
@@ -127,6 +138,32 @@ class WaitSignals {
   std::_Exit(err == ENOENT ? k_exit_not_found : k_exit_cannot_run);
 }
 
+// While vq runs, closed stdio slots hold /dev/null, so no file of the queue lands on fd 0-2 (a
+// message to stderr would then write into it). Close-on-exec: vitest finds them closed again.
+void fill_closed_stdio() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null_fd < 0) return;
+    if (null_fd != fd) {
+      ::dup3(null_fd, fd, O_CLOEXEC);
+      ::close(null_fd);
+    }
+  }
+}
+
+// Ends this process by `signal`, as it would have ended without vq, so a shell sees a child
+// killed by Ctrl-C (and stops its loop) rather than one that chose to exit 130.
+int die_by(int signal) {
+  ::signal(signal, SIG_DFL);
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, signal);
+  ::sigprocmask(SIG_UNBLOCK, &only, nullptr);
+  ::raise(signal);
+  return 128 + signal;  // the signal was blocked by our parent's choice: exit with its number
+}
+
 bool inside_holder_tree(const Config& config) {
   if (config.holder_marker.empty()) return false;
   auto holder = parse_marker(config.holder_marker);
@@ -145,14 +182,12 @@ int queue_unusable(const Config& config, const std::string& queue_path, const Er
         " or set VQ_QUEUE_DIR");
     return k_exit_unavailable;
   }
-  say("vq: warning: " + error.message +
-      " — running vitest without the queue (set VQ_QUEUE_DIR to a usable directory)");
+  say("vq: warning: " + error.message + " — running vitest without the queue");
   return 0;
 }
 
-}  // namespace
-
-int run_shim(int argc, char** argv) {
+int run_shim_unguarded(int argc, char** argv) {
+  fill_closed_stdio();
   EnvLookup env = process_env();
   auto config = load_config(env);
   if (!config) {
@@ -211,7 +246,7 @@ int run_shim(int argc, char** argv) {
   }
 
   WaitSignals signals;
-  std::string queue_path = queue_dir_path(*config, env);
+  std::string queue_path = queue_dir_path(*config);
   auto queue = Queue::open(queue_path, config->limit, config->log_level);
   if (!queue) {
     if (int status = queue_unusable(*config, queue_path, queue.error()); status != 0) return status;
@@ -241,7 +276,8 @@ int run_shim(int argc, char** argv) {
     return k_exit_timeout;
   } else if (acquired->outcome == Acquired::Outcome::interrupted) {
     display.finish();
-    return 128 + acquired->signal;
+    signals.restore();
+    return die_by(acquired->signal);
   } else {
     // Admitted: the slot is the lock on the lock file, which must survive exec.
     if (auto kept = queue->locks().keep_across_exec(); !kept) {
@@ -256,6 +292,18 @@ int run_shim(int argc, char** argv) {
   queue = Error{"closed before exec"};
   signals.restore();
   exec_real(real.path, argv0, run_args, environment);
+}
+
+}  // namespace
+
+int run_shim(int argc, char** argv) {
+  try {
+    return run_shim_unguarded(argc, argv);
+  } catch (const std::exception& e) {
+    // Nothing is held that the kernel will not release at exit.
+    say(std::string("vq: error: unexpected failure: ") + e.what());
+    return k_exit_cannot_run;
+  }
 }
 
 }  // namespace vq

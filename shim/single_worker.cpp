@@ -20,7 +20,11 @@ std::optional<VitestVersion> version_from_package_json(const std::string& path) 
   std::ifstream in(path);
   if (!in) return std::nullopt;
   auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object() || json.value("name", "") != "vitest") return std::nullopt;
+  if (!json.is_object()) return std::nullopt;
+  auto name = json.find("name");
+  if (name == json.end() || !name->is_string() || name->get<std::string>() != "vitest") {
+    return std::nullopt;
+  }
   auto version = json.find("version");
   if (version == json.end() || !version->is_string()) return std::nullopt;
   return parse_version(version->get<std::string>());

@@ -35,6 +35,36 @@ TEST_F(LimitTest, SixteenLaunchesWithLimitFourNeverOverlapMoreThanFourAndAllSucc
   EXPECT_GE(overlap, 2);
 }
 
+// A crowd piles up behind busy holders: nobody gives up on the queue (fails open) and the limit
+// holds while they drain. A queue that did too much work per wake-up under its lock made waiters
+// time out on that lock and run unqueued here.
+TEST_F(LimitTest, CrowdOfWaitersNeverFailsOpenAndDrainsWithinTheLimit) {
+  constexpr int k_waiters = 150;
+  std::vector<Process> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.push_back(start_holder("holder" + std::to_string(i),
+                                   {{"VQ_MAX_PROCESSES", "2"}, {"FAKE_SLEEP_MS", "3000"}}));
+  }
+  std::vector<Process> crowd;
+  for (int i = 0; i < k_waiters; ++i) {
+    crowd.emplace_back(
+        shim_launch("w" + std::to_string(i), {{"VQ_MAX_PROCESSES", "2"}, {"FAKE_SLEEP_MS", "5"}}));
+  }
+  const auto began = monotonic_ns();
+  for (auto& run : holders) ASSERT_TRUE(run.wait(60s));
+  for (auto& run : crowd) {
+    const auto status = run.wait(120s);
+    ASSERT_TRUE(status) << "pid " << run.pid() << " hung";
+    EXPECT_EQ(describe_status(*status), exited(0)) << "stderr: " << run.stderr_text();
+    EXPECT_EQ(run.stderr_text().find("warning"), std::string::npos) << run.stderr_text();
+  }
+  const auto events = records();
+  EXPECT_EQ(events.size(), 2u * (k_waiters + 2));
+  EXPECT_LE(max_overlap(events), 2);
+  std::printf("[   INFO   ] %d waiters behind 2 holders drained in %lld ms\n", k_waiters,
+              static_cast<long long>((monotonic_ns() - began) / 1'000'000));
+}
+
 TEST_F(LimitTest, RunsOfTheSameAgentIdRunOneAtATime) {
   std::vector<Process> runs;
   for (int i = 0; i < 3; ++i) {

@@ -101,7 +101,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"VITEST_QUEUE_TIMEOUT", "x"}, BadValue{"VQ_PER_AGENT", "0"},
                       BadValue{"VQ_LOG_LEVEL", "loud"}, BadValue{"VQ_DISABLE", "maybe"},
                       BadValue{"VQ_FAIL_CLOSED", "2"}, BadValue{"VQ_SINGLE_WORKER", "off-ish"},
-                      BadValue{"VQ_AGENT_ID", "has space"}));
+                      BadValue{"VQ_AGENT_ID", "has space"},
+                      BadValue{"VQ_QUEUE_DIR", "relative/q"}));
 
 TEST(Config, ZeroTimeoutMeansWaitForever) {
   auto config = load_config(lookup_in({{"VQ_QUEUE_TIMEOUT", "0"}}));

@@ -122,11 +122,48 @@ TEST(LockFile, UpdateLockExcludesOtherProcesses) {
   if (child == 0) {
     auto child_dir = QueueDir::open(queue);
     auto child_locks = LockFile::open(*child_dir);
-    ::_exit(child_locks->try_lock_update().ok() ? 1 : 0);
+    ::_exit(child_locks->lock_update(std::chrono::milliseconds(0)).ok() ? 1 : 0);
   }
   int status = 0;
   ::waitpid(child, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child got the update lock";
+}
+
+TEST(LockFile, WaiterMarkNamesItsLiveWaiterAndVanishesWithIt) {
+  test::TempDir tmp;
+  std::string queue = tmp / "q";
+  auto dir = QueueDir::open(queue);
+  auto locks = LockFile::open(*dir);
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t child = ::fork();
+  if (child == 0) {
+    auto child_dir = QueueDir::open(queue);
+    auto child_locks = LockFile::open(*child_dir);
+    char ok = child_locks->try_mark_waiter(7) ? 'y' : 'n';
+    ssize_t ignored = ::write(ready[1], &ok, 1);
+    (void)ignored;
+    ::pause();
+    ::_exit(0);
+  }
+  char ok = 0;
+  ASSERT_EQ(::read(ready[0], &ok, 1), 1);
+  ASSERT_EQ(ok, 'y');
+  EXPECT_EQ(locks->waiter_mark_holder(7), child);
+  EXPECT_FALSE(locks->waiter_mark_holder(6).has_value());
+  EXPECT_FALSE(locks->try_mark_waiter(7));
+  EXPECT_TRUE(locks->holders(64).empty()) << "a waiter mark is not a slot";
+  kill_and_reap(child);
+  EXPECT_FALSE(locks->waiter_mark_holder(7).has_value());
+  EXPECT_TRUE(locks->try_mark_waiter(7));
+  locks->unmark_waiter(7);
+}
+
+TEST(LockFile, DescriptorSitsAboveTheLowNumbersScriptsRedirect) {
+  test::TempDir tmp;
+  auto dir = QueueDir::open(tmp / "q");
+  auto locks = LockFile::open(*dir);
+  EXPECT_GE(locks->fd(), k_lock_fd_floor);
 }
 
 TEST(LockFile, UpdateLockHeldByAStoppedProcessGivesUpNamingIt) {

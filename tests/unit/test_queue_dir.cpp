@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "env_map.h"
 #include "temp_dir.h"
 
 namespace vq {
@@ -86,17 +85,17 @@ TEST(QueueDir, FilesInsideAreCreatedPrivateAndSymlinksRefused) {
   EXPECT_FALSE(dir->open_file("slots.table", O_RDWR).ok());
 }
 
-TEST(QueueDir, DefaultPathPrefersTheRuntimeDirectory) {
-  test::TempDir tmp;
-  ::chmod(tmp.path().c_str(), 0700);
+TEST(QueueDir, DefaultPathIsTheRuntimeDirectoryWhenItIsOursWhateverTheEnvironment) {
+  test::TempDir root;
+  std::string uid = std::to_string(::geteuid());
   Config config;
-  EXPECT_EQ(queue_dir_path(config, test::lookup_in({{"XDG_RUNTIME_DIR", tmp.path()}})), tmp / "vq");
-  EXPECT_EQ(queue_dir_path(config, test::lookup_in({})), "/tmp/vq-" + std::to_string(::geteuid()));
-  EXPECT_EQ(queue_dir_path(config, test::lookup_in({{"XDG_RUNTIME_DIR", "/nonexistent"}})),
-            "/tmp/vq-" + std::to_string(::geteuid()));
+  // No /run/user/UID here: the shared fallback.
+  EXPECT_EQ(queue_dir_path(config, root.path()), "/tmp/vq-" + uid);
+  fs::create_directory(root / uid);
+  ::chmod((root / uid).c_str(), 0700);
+  EXPECT_EQ(queue_dir_path(config, root.path()), root / uid + "/vq");
   config.queue_dir = "/explicit";
-  EXPECT_EQ(queue_dir_path(config, test::lookup_in({{"XDG_RUNTIME_DIR", tmp.path()}})),
-            "/explicit");
+  EXPECT_EQ(queue_dir_path(config, root.path()), "/explicit");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 import { test, expect } from 'vitest'
-import { work } from '../work.mjs'
+import { work } from '../../work.mjs'
 
 test('file d sleeps and records its interval', async () => {
   await work('d')

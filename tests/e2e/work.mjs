@@ -1,4 +1,4 @@
-// Shared body of the e2e test files: record when this file's test starts and
+// Shared body of both fixtures' test files: record when this file's test starts and
 // ends, sleeping in between, so the runner script can measure concurrency.
 // Each record line: <run> <file> <pid> <ppid> <start|end> <epoch-ms>
 // Written to the file named by VQ_E2E_RECORD (nothing is written when unset).
