@@ -1,6 +1,7 @@
 #include "lock_file.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +28,15 @@ std::optional<pid_t> holder_of(int fd, off_t byte) {
   return probe.l_pid;
 }
 
+// High, clear of the numbers scripts pick by hand (3-9, and 200 of the `exec 200>lock; flock
+// 200` idiom), yet under the open-file limit.
+int lock_fd_floor() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 900;
+  if (limit.rlim_cur >= 1024) return 900;
+  return limit.rlim_cur > 32 ? static_cast<int>(limit.rlim_cur) - 16 : 10;
+}
+
 }  // namespace
 
 Result<LockFile> LockFile::open(const QueueDir& dir) {
@@ -35,7 +45,7 @@ Result<LockFile> LockFile::open(const QueueDir& dir) {
   // Move it high before any lock is taken (closing the low copy now drops nothing). A launcher
   // script that redirects a low descriptor, or a closed stdio slot it landed in, could otherwise
   // close it under vitest and drop the slot.
-  int high = ::fcntl(*fd, F_DUPFD_CLOEXEC, k_lock_fd_floor);
+  int high = ::fcntl(*fd, F_DUPFD_CLOEXEC, lock_fd_floor());
   if (high >= 0) {
     ::close(*fd);
     return LockFile(high);

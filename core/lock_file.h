@@ -27,8 +27,6 @@ inline constexpr std::chrono::milliseconds k_update_wait_limit{5000};
 inline constexpr off_t k_update_lock_byte = 0;
 inline constexpr off_t k_first_slot_byte = 1;
 inline constexpr off_t k_first_waiter_byte = 1024;
-// The lock descriptor is moved to this number or above.
-inline constexpr int k_lock_fd_floor = 200;
 
 struct SlotHolder {
   int index = 0;

@@ -18,6 +18,8 @@ namespace {
 
 // Without polling, a waiter learns of a limit change or a pause only on this tick.
 constexpr int k_rescan_ms = 500;
+// How long one pass waits for the update lock before it sleeps and tries again.
+constexpr std::chrono::milliseconds k_update_wait_per_pass{250};
 // A waiter watches at most this many waiters ahead of it; the rescan tick covers the rest.
 constexpr std::size_t k_max_watched_waiters = 16;
 
@@ -90,7 +92,7 @@ Result<Queue> Queue::open(const std::string& path, int seed_limit, const std::st
   {
     // A stuck update lock is not fatal here: acquire() checks the header again and keeps
     // waiting for the lock.
-    auto guard = queue.m_locks.lock_update();
+    auto guard = queue.m_locks.lock_update(k_update_wait_per_pass);
     if (!guard && guard.error().errno_value != ETIMEDOUT) return guard.error();
     if (guard) {
       if (auto status = queue.ensure_header("-"); !status) return status.error();
@@ -200,8 +202,10 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
     }
     my_index = -1;
   };
+  // Called with the update lock held: dropping the mark is enough, the record then reads as gone.
   auto fail = [&](Error error) -> Result<Acquired> {
-    leave();
+    if (my_index >= 0) m_locks.unmark_waiter(my_index);
+    my_index = -1;
     return error;
   };
   auto ended = [&](Acquired::Outcome outcome) {
@@ -214,15 +218,20 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
 
   for (;;) {
     std::vector<ProcessIdentity> watched;
+    int admitted_slot = -1;
     {
-      auto guard = m_locks.lock_update();
+      // A short wait per pass: if the lock is stuck, the pass ends and signals and the timeout
+      // are still noticed below.
+      auto guard = m_locks.lock_update(k_update_wait_per_pass);
       if (!guard && guard.error().errno_value != ETIMEDOUT) return fail(guard.error());
       if (!guard) {
         // Someone is stopped inside an update. Keep our place and keep waiting; the timeout and
         // signals still end the wait.
         if (!warned_stuck) m_log.warn(agent, "update-lock-stuck", guard.error().message);
         warned_stuck = true;
+        snapshot.note = guard.error().message;
       } else {
+        snapshot.note.clear();
         if (auto status = ensure_header(agent); !status) return fail(status.error());
         std::vector<HolderInfo> holders = scan_holders(agent);
         Table& t = m_table.table();
@@ -274,7 +283,8 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
           auto state_of = [&](std::size_t i) { return waiter_state(ahead_index[i], agent); };
           Claimant me{run.agent.id, run.agent.explicit_id};
           if (is_my_turn(holding, ahead, me, rules, state_of)) {
-            // Only bytes below the limit: even a wrong count could not admit more than `limit`.
+            // Only bytes below the limit: with the limit unchanged, even a wrong holder count
+            // could not admit more than `limit`. (Holders above a lowered limit are counted.)
             for (int slot = 0; slot < rules.limit; ++slot) {
               bool busy = std::any_of(holders.begin(), holders.end(),
                                       [&](const HolderInfo& h) { return h.slot == slot; });
@@ -282,47 +292,57 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
               write_slot(t.slots[slot], run);
               clear(t.waiters[my_index]);
               m_locks.unmark_waiter(my_index);
-              double waited = seconds_since(started);
-              m_log.info(agent, "admitted",
-                         "slot=" + std::to_string(slot) + " ticket=" + std::to_string(ticket) +
-                             " waited_ms=" + std::to_string(static_cast<long>(waited * 1000)) +
-                             " cwd=" + run.cwd);
-              if (announced) observer.on_admitted(waited);
-              Acquired result;
-              result.slot = slot;
-              result.waited_s = waited;
-              return result;
+              my_index = -1;
+              admitted_slot = slot;
+              break;
             }
             // A slot below the limit is held by a process the count missed (a lowered limit);
             // wait and rescan.
           }
         }
 
-        snapshot.limit = rules.limit;
-        snapshot.paused = rules.paused;
-        snapshot.holders = holders;
-        snapshot.position = static_cast<int>(ahead_index.size()) + 1;
-        snapshot.waiting = 0;
-        for (const WaiterRecord& waiter : t.waiters) {
-          if (waiter.state == RecordState::used) ++snapshot.waiting;
-        }
-        if (my_index < 0) ++snapshot.waiting;
-        snapshot.waited_s = seconds_since(started);
-        for (const HolderInfo& holder : holders) {
-          if (auto identity = identify(holder.pid)) watched.push_back(*identity);
-        }
-        // The nearest waiters ahead: when one of them leaves, our turn may have come. Gone ones
-        // are cleared here, not watched: a zombie's pidfd is readable at once and would spin us.
-        for (std::size_t n = 0; n < ahead_index.size() && n < k_max_watched_waiters; ++n) {
-          int index = ahead_index[ahead_index.size() - 1 - n];
-          if (waiter_state(index, agent) == WaiterState::dead) continue;
-          const WaiterRecord& waiter = t.waiters[index];
-          watched.push_back(ProcessIdentity{waiter.pid, waiter.start_time});
+        if (admitted_slot < 0) {
+          snapshot.limit = rules.limit;
+          snapshot.paused = rules.paused;
+          snapshot.holders = holders;
+          snapshot.position = static_cast<int>(ahead_index.size()) + 1;
+          snapshot.waiting = 0;
+          for (const WaiterRecord& waiter : t.waiters) {
+            if (waiter.state == RecordState::used) ++snapshot.waiting;
+          }
+          if (my_index < 0) ++snapshot.waiting;
+          snapshot.waited_s = seconds_since(started);
+          for (const HolderInfo& holder : holders) {
+            if (auto identity = identify(holder.pid)) watched.push_back(*identity);
+          }
+          // The nearest waiters ahead: when one of them leaves, our turn may have come. Gone ones
+          // are cleared here, not watched: a zombie's pidfd is readable at once and would spin us.
+          for (std::size_t n = 0; n < ahead_index.size() && n < k_max_watched_waiters; ++n) {
+            int index = ahead_index[ahead_index.size() - 1 - n];
+            if (waiter_state(index, agent) == WaiterState::dead) continue;
+            const WaiterRecord& waiter = t.waiters[index];
+            watched.push_back(ProcessIdentity{waiter.pid, waiter.start_time});
+          }
         }
       }
     }
 
-    if (!announced && snapshot.limit > 0) {
+    if (admitted_slot >= 0) {
+      // Reported only now, with the update lock released: a blocked stderr (a full pipe, a
+      // terminal paused with Ctrl-S) must not freeze the queue for everyone.
+      double waited = seconds_since(started);
+      m_log.info(agent, "admitted",
+                 "slot=" + std::to_string(admitted_slot) + " ticket=" + std::to_string(ticket) +
+                     " waited_ms=" + std::to_string(static_cast<long>(waited * 1000)) +
+                     " cwd=" + run.cwd);
+      if (announced) observer.on_admitted(waited);
+      Acquired result;
+      result.slot = admitted_slot;
+      result.waited_s = waited;
+      return result;
+    }
+
+    if (!announced) {
       m_log.info(agent, "queued",
                  "ticket=" + std::to_string(ticket) +
                      " position=" + std::to_string(snapshot.position) +

@@ -9,11 +9,6 @@
 namespace vq {
 namespace {
 
-bool is_our_directory(const char* path) {
-  struct stat st {};
-  return ::lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid();
-}
-
 // mkdir -p with mode 0700 for what it creates; existing components are left as they are.
 void make_parents(const std::string& path) {
   for (size_t slash = path.find('/', 1); slash != std::string::npos;
@@ -30,12 +25,9 @@ std::string octal_mode(mode_t mode) {
 
 }  // namespace
 
-std::string queue_dir_path(const Config& config, const std::string& runtime_root) {
+std::string queue_dir_path(const Config& config) {
   if (!config.queue_dir.empty()) return config.queue_dir;
-  std::string uid = std::to_string(::geteuid());
-  std::string runtime = runtime_root + "/" + uid;
-  if (is_our_directory(runtime.c_str())) return runtime + "/vq";
-  return "/tmp/vq-" + uid;
+  return "/tmp/vq-" + std::to_string(::geteuid());
 }
 
 Result<QueueDir> QueueDir::open(const std::string& path) {

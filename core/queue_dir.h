@@ -12,10 +12,10 @@ inline constexpr const char* k_table_file = "slots.table";
 inline constexpr const char* k_lock_file = "slots.lock";
 inline constexpr const char* k_log_file = "vitest-queue.log";
 
-// VQ_QUEUE_DIR, else /run/user/$UID/vq when that runtime directory exists and is ours, else
-// /tmp/vq-$UID. Deliberately not $XDG_RUNTIME_DIR: cron, services, sudo and ssh commands lack it,
-// and would otherwise queue separately from the same user's terminals and double the limit.
-std::string queue_dir_path(const Config& config, const std::string& runtime_root = "/run/user");
+// VQ_QUEUE_DIR, else /tmp/vq-$UID. One place whatever the environment or login state: cron,
+// services, sudo and ssh commands lack $XDG_RUNTIME_DIR, and /run/user/$UID comes and goes with
+// logins; either would split one user's runs over two queues and double the limit.
+std::string queue_dir_path(const Config& config);
 
 class QueueDir {
  public:

@@ -161,7 +161,7 @@ int die_by(int signal) {
   sigaddset(&only, signal);
   ::sigprocmask(SIG_UNBLOCK, &only, nullptr);
   ::raise(signal);
-  return 128 + signal;  // the signal was blocked by our parent's choice: exit with its number
+  return 128 + signal;  // not reached unless the signal could not kill us
 }
 
 bool inside_holder_tree(const Config& config) {
@@ -186,7 +186,9 @@ int queue_unusable(const Config& config, const std::string& queue_path, const Er
   return 0;
 }
 
-int run_shim_unguarded(int argc, char** argv) {
+// `fallback` is set once the real vitest is known, so an unexpected failure later can still
+// run it (fail open).
+int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
   fill_closed_stdio();
   EnvLookup env = process_env();
   auto config = load_config(env);
@@ -228,6 +230,7 @@ int run_shim_unguarded(int argc, char** argv) {
     return k_exit_cannot_run;
   }
 
+  fallback = real.path;
   ExecEnvironment environment;
   environment.set("VQ_SHIM_DEPTH", std::to_string(depth + 1));
   std::vector<FileIdentity> shims_seen = query.shims_seen;
@@ -271,6 +274,7 @@ int run_shim_unguarded(int argc, char** argv) {
         (acquired->last.holders.empty()
              ? std::string(acquired->last.paused ? " (queue paused)" : "")
              : ": " + describe_holders(acquired->last.holders, 16)) +
+        (acquired->last.note.empty() ? "" : "; " + acquired->last.note) +
         " — raise VQ_QUEUE_TIMEOUT (0 waits forever) or try again later; log: " +
         queue->dir().file(k_log_file));
     return k_exit_timeout;
@@ -297,11 +301,18 @@ int run_shim_unguarded(int argc, char** argv) {
 }  // namespace
 
 int run_shim(int argc, char** argv) {
+  std::string fallback;
   try {
-    return run_shim_unguarded(argc, argv);
+    return run_shim_unguarded(argc, argv, fallback);
   } catch (const std::exception& e) {
-    // Nothing is held that the kernel will not release at exit.
-    say(std::string("vq: error: unexpected failure: ") + e.what());
+    if (fallback.empty()) {
+      say(std::string("vq: error: unexpected failure: ") + e.what());
+      return k_exit_cannot_run;
+    }
+    // Fail open. Any lock taken is on a close-on-exec descriptor, so vitest does not keep it.
+    say(std::string("vq: warning: unexpected failure: ") + e.what() +
+        " — running vitest without the queue");
+    ::execv(fallback.c_str(), argv);
     return k_exit_cannot_run;
   }
 }

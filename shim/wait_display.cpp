@@ -1,5 +1,6 @@
 #include "wait_display.h"
 
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -46,12 +47,14 @@ std::string describe_holders(const std::vector<HolderInfo>& holders, std::size_t
 }
 
 std::string waiting_line(const WaitSnapshot& snapshot) {
+  if (snapshot.limit == 0) return "vq: waiting for a vitest slot: " + snapshot.note;
   std::string line = "vq: waiting for a vitest slot: #" + std::to_string(snapshot.position) +
                      " of " + std::to_string(snapshot.waiting) + " waiting, " +
                      std::to_string(snapshot.holders.size()) + "/" +
                      std::to_string(snapshot.limit) + " busy";
   if (snapshot.paused) line += ", queue paused";
   if (!snapshot.holders.empty()) line += " (" + describe_holders(snapshot.holders, 3) + ")";
+  if (!snapshot.note.empty()) line += "; " + snapshot.note;
   return line;
 }
 
@@ -61,6 +64,10 @@ void WaitDisplay::write_all(const std::string& text) {
   const char* p = text.data();
   std::size_t left = text.size();
   while (left > 0) {
+    // Never block on stderr (a full pipe, a terminal paused with Ctrl-S): a waiter stuck in a
+    // write would miss its turn, its timeout and its signals. An unwritable line is dropped.
+    pollfd ready{m_fd, POLLOUT, 0};
+    if (::poll(&ready, 1, 0) != 1 || (ready.revents & POLLOUT) == 0) return;
     ssize_t n = ::write(m_fd, p, left);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;  // a closed stderr must not stop the run

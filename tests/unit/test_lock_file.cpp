@@ -163,7 +163,7 @@ TEST(LockFile, DescriptorSitsAboveTheLowNumbersScriptsRedirect) {
   test::TempDir tmp;
   auto dir = QueueDir::open(tmp / "q");
   auto locks = LockFile::open(*dir);
-  EXPECT_GE(locks->fd(), k_lock_fd_floor);
+  EXPECT_GE(locks->fd(), 900);  // the soft open-file limit here is at least 1024
 }
 
 TEST(LockFile, UpdateLockHeldByAStoppedProcessGivesUpNamingIt) {
