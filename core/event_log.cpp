@@ -52,8 +52,5 @@ void EventLog::info(const std::string& agent, const char* event, const std::stri
 void EventLog::warn(const std::string& agent, const char* event, const std::string& details) {
   emit(m_logger.get(), spdlog::level::warn, agent, event, details);
 }
-void EventLog::debug(const std::string& agent, const char* event, const std::string& details) {
-  emit(m_logger.get(), spdlog::level::debug, agent, event, details);
-}
 
 }  // namespace vq

@@ -21,9 +21,7 @@ class EventLog {
   // "agent=<agent> event=<event> <details>"; the pattern adds time, level and pid.
   void info(const std::string& agent, const char* event, const std::string& details = {});
   void warn(const std::string& agent, const char* event, const std::string& details = {});
-  void debug(const std::string& agent, const char* event, const std::string& details = {});
 
-  bool is_open() const { return m_logger != nullptr; }
 
  private:
   std::shared_ptr<spdlog::logger> m_logger;

@@ -70,12 +70,6 @@ ProcessIdentity self_identity() {
   return identity ? *identity : ProcessIdentity{pid, 0};
 }
 
-bool is_alive(const ProcessIdentity& process) {
-  if (process.pid <= 0) return false;
-  auto stat = read_proc_stat(process.pid);
-  return stat && stat->start_time == process.start_time && stat->state != 'Z' && stat->state != 'X';
-}
-
 bool is_in_tree_of(pid_t pid, const ProcessIdentity& ancestor) {
   // Bounded walk: pid 1 or an unreadable entry ends it; a cycle cannot outlast the bound.
   for (int depth = 0; depth < 4096 && pid > 1; ++depth) {

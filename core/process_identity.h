@@ -30,10 +30,6 @@ std::optional<ProcStat> read_proc_stat(pid_t pid);
 std::optional<ProcessIdentity> identify(pid_t pid);
 ProcessIdentity self_identity();
 
-// True while the very process named (same pid, same start time) runs: a zombie, exited but not
-// yet reaped by its parent, is not alive (it holds no locks and will never leave the queue).
-bool is_alive(const ProcessIdentity& process);
-
 // True when `ancestor` is `pid` itself or one of its ancestors.
 bool is_in_tree_of(pid_t pid, const ProcessIdentity& ancestor);
 

@@ -23,16 +23,16 @@ TEST(ProcessIdentity, RejectsTruncatedStat) {
   EXPECT_FALSE(parse_proc_stat("").has_value());
 }
 
-TEST(ProcessIdentity, SelfIsAliveAndInItsOwnTree) {
+TEST(ProcessIdentity, SelfIsIdentifiedAndInItsOwnTree) {
   ProcessIdentity self = self_identity();
   EXPECT_GT(self.start_time, 0u);
-  EXPECT_TRUE(is_alive(self));
+  EXPECT_EQ(identify(::getpid()), self);
   EXPECT_TRUE(is_in_tree_of(::getpid(), self));
 }
 
-TEST(ProcessIdentity, SamePidWithAnotherStartTimeIsNotAlive) {
+TEST(ProcessIdentity, SamePidWithAnotherStartTimeIsAnotherProcess) {
   ProcessIdentity self = self_identity();
-  EXPECT_FALSE(is_alive(ProcessIdentity{self.pid, self.start_time + 1}));
+  EXPECT_FALSE(is_in_tree_of(::getpid(), ProcessIdentity{self.pid, self.start_time + 1}));
 }
 
 TEST(ProcessIdentity, ChildIsInTheTreeOfItsParentNotTheOtherWay) {
@@ -55,17 +55,16 @@ TEST(ProcessIdentity, ChildIsInTheTreeOfItsParentNotTheOtherWay) {
   ::close(pipe_fds[1]);
   int status = 0;
   ::waitpid(child, &status, 0);
-  EXPECT_FALSE(is_alive(*child_identity));
+  EXPECT_FALSE(identify(child).has_value());
 }
 
-TEST(ProcessIdentity, UnreapedZombieIsNotAlive) {
+TEST(ProcessIdentity, UnreapedZombieReadsAsStateZ) {
   pid_t child = ::fork();
   if (child == 0) ::_exit(0);
   auto identity = identify(child);
   ASSERT_TRUE(identity.has_value());
   // Not reaped yet: /proc still lists it, as a zombie.
-  for (int i = 0; i < 200 && is_alive(*identity); ++i) ::usleep(5000);
-  EXPECT_FALSE(is_alive(*identity));
+  for (int i = 0; i < 200 && read_proc_stat(child)->state != 'Z'; ++i) ::usleep(5000);
   EXPECT_EQ(read_proc_stat(child)->state, 'Z');
   int status = 0;
   ::waitpid(child, &status, 0);
