@@ -22,7 +22,6 @@ class EventLog {
   void info(const std::string& agent, const char* event, const std::string& details = {});
   void warn(const std::string& agent, const char* event, const std::string& details = {});
 
-
  private:
   std::shared_ptr<spdlog::logger> m_logger;
 };
