@@ -16,6 +16,7 @@
 #include "agent.h"
 #include "config.h"
 #include "exit_status.h"
+#include "preload_redirect.h"
 #include "process_identity.h"
 #include "queue.h"
 #include "real_vitest.h"
@@ -121,11 +122,13 @@ class WaitSignals {
   bool m_restored = false;
 };
 
-[[noreturn]] void exec_real(const std::string& path, char* argv0,
+// `launcher` is argv up to vitest's own arguments: the shim's argv[0], or for a launch the
+// preload redirected, the launcher's (node, its options and the script).
+[[noreturn]] void exec_real(const std::string& path, const std::vector<char*>& launcher,
                             const std::vector<std::string>& args,
                             const ExecEnvironment& environment) {
   std::vector<std::string> env_entries = environment.build();
-  std::vector<char*> argv{argv0};
+  std::vector<char*> argv = launcher;
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   std::vector<char*> envp;
@@ -196,8 +199,22 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
     say("vq: error: " + config.error().message + " — fix or unset it");
     return k_exit_config;
   }
-  std::vector<std::string> args(argv + 1, argv + argc);
-  char* argv0 = argc > 0 ? argv[0] : const_cast<char*>("vitest");
+  // Every exec from here on is this launch's own: the preload must let it through.
+  ::setenv("VQ_ROUTED", std::to_string(::getpid()).c_str(), 1);
+  std::optional<PreloadRedirect> redirect;
+  if (const char* value = env("VQ_REDIRECT"); value != nullptr) {
+    auto parsed = parse_preload_redirect(value, argc);
+    ::unsetenv("VQ_REDIRECT");
+    if (!parsed) {
+      say("vq: error: " + parsed.error().message);
+      return k_exit_cannot_run;
+    }
+    redirect = *parsed;
+  }
+  int first_arg = redirect ? redirect->first_vitest_arg : 1;
+  std::vector<std::string> args(argv + std::min(first_arg, argc), argv + argc);
+  std::vector<char*> launcher(argv, argv + std::min(first_arg, argc));
+  if (launcher.empty()) launcher.push_back(const_cast<char*>("vitest"));
   std::string cwd = current_directory();
 
   int depth = shim_depth(env);
@@ -216,7 +233,14 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
   if (auto self = file_identity("/proc/self/exe")) query.self = *self;
   const char* chain = env("VQ_SHIM_CHAIN");
   query.shims_seen = parse_shim_chain(chain != nullptr ? chain : "");
-  RealVitest real = find_real_vitest(query);
+  RealVitest real;
+  if (redirect) {
+    // The launcher already chose what to run; searching again could pick something else.
+    real.outcome = RealVitest::Outcome::found;
+    real.path = redirect->target;
+  } else {
+    real = find_real_vitest(query);
+  }
   if (real.outcome == RealVitest::Outcome::not_found) {
     say("vq: error: " + real.reason);
     return k_exit_not_found;
@@ -239,13 +263,15 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
   }
   environment.set("VQ_SHIM_CHAIN", format_shim_chain(shims_seen));
   if (config->disable || is_informational(args) || inside_holder_tree(*config)) {
-    exec_real(real.path, argv0, args, environment);
+    exec_real(real.path, launcher, args, environment);
   }
 
   std::vector<std::string> run_args = args;
   if (config->single_worker) {
     for (const auto& [name, value] : single_worker_env()) environment.set(name, value);
-    run_args = single_worker_args(args, detect_vitest_version(real.path));
+    // For node running vitest.mjs the script names the package; else the .bin launcher does.
+    std::string vitest = first_arg >= 2 ? argv[first_arg - 1] : real.path;
+    run_args = single_worker_args(args, detect_vitest_version(vitest));
   }
 
   WaitSignals signals;
@@ -254,7 +280,7 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
   if (!queue) {
     if (int status = queue_unusable(*config, queue_path, queue.error()); status != 0) return status;
     signals.restore();
-    exec_real(real.path, argv0, run_args, environment);
+    exec_real(real.path, launcher, run_args, environment);
   }
 
   RunInfo run{self_identity(), resolve_agent(*config, env), cwd, join(argc, argv)};
@@ -295,7 +321,7 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
   // The table mapping and the log close here; the lock descriptor was released above.
   queue = Error{"closed before exec"};
   signals.restore();
-  exec_real(real.path, argv0, run_args, environment);
+  exec_real(real.path, launcher, run_args, environment);
 }
 
 }  // namespace
