@@ -39,8 +39,6 @@ struct RealFunctions {
 };
 
 RealFunctions g_real;
-// The shim beside this library (P/lib/vq/shims/vitest); VQ_SHIM in the environment overrides.
-char g_shim[k_path_capacity];
 
 // More entries than this and the copy would not fit the stack comfortably: pass through.
 constexpr std::size_t k_max_environment = 16384;
@@ -54,15 +52,12 @@ void resolve_real_functions() {
   g_real.posix_spawnp = reinterpret_cast<spawn_fn>(dlsym(RTLD_NEXT, "posix_spawnp"));
 }
 
+// RTLD_NEXT, not a direct reference to libc's versioned symbols, so another preloaded
+// interposer (fakeroot, Bear) after this one still sees the calls. Everything else the
+// constructor could do is left to the rare vitest launch: it runs in every process.
 __attribute__((constructor)) void initialise() {
   int saved_errno = errno;
   resolve_real_functions();
-  Dl_info info{};
-  char library[k_path_capacity];
-  if (dladdr(reinterpret_cast<void*>(&initialise), &info) != 0 && info.dli_fname != nullptr &&
-      realpath(info.dli_fname, library) != nullptr) {
-    shim_beside(library, g_shim, sizeof g_shim);
-  }
   errno = saved_errno;
 }
 
@@ -72,9 +67,16 @@ const RealFunctions& real() {
   return g_real;
 }
 
-const char* shim_for(char* const envp[]) {
+// VQ_SHIM if set; else the shim beside this library as LD_PRELOAD names it; else the shim of
+// the installation this library was built for (a library listed in /etc/ld.so.preload).
+const char* shim_for(char* const envp[], char (&buffer)[k_path_capacity]) {
   const char* chosen = env_value(envp, "VQ_SHIM");
-  return chosen != nullptr && chosen[0] != '\0' ? chosen : g_shim;
+  if (chosen != nullptr && chosen[0] != '\0') return chosen;
+  if (shim_from_preload_list(env_value(envp, "LD_PRELOAD"), buffer, sizeof buffer)) return buffer;
+  if (shim_from_preload_list(env_value(environ, "LD_PRELOAD"), buffer, sizeof buffer)) {
+    return buffer;
+  }
+  return VQ_DEFAULT_SHIM;
 }
 
 void write_all(const char* text) {
@@ -143,9 +145,10 @@ class SavedErrno {
 // Whether `program` is a vitest launch to send through the shim; if so `entry` holds the
 // VQ_REDIRECT entry and `shim` the shim to run.
 bool plan_redirect(const char* function, const char* program, char* const argv[],
-                   char* const envp[], const char*& shim, char (&entry)[k_path_capacity + 32]) {
+                   char* const envp[], const char*& shim, char (&shim_buffer)[k_path_capacity],
+                   char (&entry)[k_path_capacity + 32]) {
   if (program == nullptr || !is_launch_candidate(program)) return false;
-  shim = shim_for(envp);
+  shim = shim_for(envp, shim_buffer);
   Decision decision = decide(program, argv, envp, ::getpid(), shim);
   if (decision.verdict == Verdict::pass) return false;
   debug_report(function, program, decision, shim, envp);
@@ -158,8 +161,9 @@ bool plan_redirect(const char* function, const char* program, char* const argv[]
 void exec_shim_for_launch(const char* function, const char* program, char* const argv[],
                           char* const envp[]) {
   const char* shim = nullptr;
+  char shim_buffer[k_path_capacity];
   char entry[k_path_capacity + 32];
-  if (!plan_redirect(function, program, argv, envp, shim, entry)) return;
+  if (!plan_redirect(function, program, argv, envp, shim, shim_buffer, entry)) return;
   std::size_t capacity = count_entries(envp) + 2;
   auto** environment = static_cast<char**>(alloca(capacity * sizeof(char*)));
   if (!environment_with(envp, entry, environment, capacity)) return;
@@ -173,8 +177,9 @@ bool spawn_shim_for_launch(const char* function, const char* program, pid_t* pid
                            const posix_spawnattr_t* attributes, char* const argv[],
                            char* const envp[]) {
   const char* shim = nullptr;
+  char shim_buffer[k_path_capacity];
   char entry[k_path_capacity + 32];
-  if (!plan_redirect(function, program, argv, envp, shim, entry)) return false;
+  if (!plan_redirect(function, program, argv, envp, shim, shim_buffer, entry)) return false;
   std::size_t capacity = count_entries(envp) + 2;
   auto** environment = static_cast<char**>(alloca(capacity * sizeof(char*)));
   if (!environment_with(envp, entry, environment, capacity)) return false;

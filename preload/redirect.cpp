@@ -98,4 +98,24 @@ bool shim_beside(const char* library_path, char* out, std::size_t capacity) {
          append(out, capacity, "/shims/vitest");
 }
 
+bool shim_from_preload_list(const char* preload, char* out, std::size_t capacity) {
+  if (preload == nullptr) return false;
+  constexpr char name[] = "/libvq-preload.so";
+  const char* entry = preload;
+  while (*entry != '\0') {
+    const char* end = entry;
+    while (*end != '\0' && *end != ':' && *end != ' ') ++end;
+    std::size_t length = static_cast<std::size_t>(end - entry);
+    if (entry[0] == '/' && length >= sizeof name - 1 && length < k_path_capacity &&
+        std::memcmp(end - (sizeof name - 1), name, sizeof name - 1) == 0) {
+      char library[k_path_capacity];
+      std::memcpy(library, entry, length);
+      library[length] = '\0';
+      return shim_beside(library, out, capacity);
+    }
+    entry = *end == '\0' ? end : end + 1;
+  }
+  return false;
+}
+
 }  // namespace vq::preload

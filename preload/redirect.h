@@ -52,4 +52,8 @@ bool environment_with(char* const envp[], const char* extra, char** out, std::si
 // "<directory of library_path>/shims/vitest": where the shim is installed beside the library.
 bool shim_beside(const char* library_path, char* out, std::size_t capacity);
 
+// The shim beside the first absolute libvq-preload.so path in an LD_PRELOAD value (entries
+// separated by ':' or ' ', as ld.so reads them); false when there is none.
+bool shim_from_preload_list(const char* preload, char* out, std::size_t capacity);
+
 }  // namespace vq::preload

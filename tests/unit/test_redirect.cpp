@@ -140,5 +140,17 @@ TEST(Redirect, ShimIsBesideTheLibrary) {
   EXPECT_FALSE(shim_beside("libvq-preload.so", out, sizeof out));
 }
 
+TEST(Redirect, ShimIsFoundFromTheLibraryNamedInLdPreload) {
+  char out[128];
+  ASSERT_TRUE(shim_from_preload_list("/a/libx.so:/opt/vq/lib/vq/libvq-preload.so", out, 128));
+  EXPECT_STREQ(out, "/opt/vq/lib/vq/shims/vitest");
+  ASSERT_TRUE(shim_from_preload_list("/a/libx.so /p/libvq-preload.so", out, sizeof out));
+  EXPECT_STREQ(out, "/p/shims/vitest");
+  EXPECT_FALSE(shim_from_preload_list("libvq-preload.so", out, sizeof out));
+  EXPECT_FALSE(shim_from_preload_list("/a/not-libvq-preload.so.1", out, sizeof out));
+  EXPECT_FALSE(shim_from_preload_list("", out, sizeof out));
+  EXPECT_FALSE(shim_from_preload_list(nullptr, out, sizeof out));
+}
+
 }  // namespace
 }  // namespace vq::preload
