@@ -31,7 +31,6 @@ using spawn_fn = int (*)(pid_t*, const char*, const posix_spawn_file_actions_t*,
 
 struct RealFunctions {
   execve_fn execve = nullptr;
-  execv_fn execv = nullptr;
   execv_fn execvp = nullptr;
   execvpe_fn execvpe = nullptr;
   spawn_fn posix_spawn = nullptr;
@@ -45,7 +44,6 @@ constexpr std::size_t k_max_environment = 16384;
 
 void resolve_real_functions() {
   g_real.execve = reinterpret_cast<execve_fn>(dlsym(RTLD_NEXT, "execve"));
-  g_real.execv = reinterpret_cast<execv_fn>(dlsym(RTLD_NEXT, "execv"));
   g_real.execvp = reinterpret_cast<execv_fn>(dlsym(RTLD_NEXT, "execvp"));
   g_real.execvpe = reinterpret_cast<execvpe_fn>(dlsym(RTLD_NEXT, "execvpe"));
   g_real.posix_spawn = reinterpret_cast<spawn_fn>(dlsym(RTLD_NEXT, "posix_spawn"));
