@@ -94,7 +94,7 @@ const char* describe(Verdict verdict) {
     case Verdict::disabled:
       return "VQ_DISABLE is set: unchanged";
     case Verdict::missing:
-      return "target not executable: unchanged";
+      return "the kernel would not run the target: unchanged";
     case Verdict::no_shim:
       return "shim not executable: unchanged, unqueued";
     case Verdict::redirect:
@@ -149,7 +149,10 @@ bool plan_redirect(const char* function, const char* program, char* const argv[]
   shim = shim_for(envp, shim_buffer);
   Decision decision = decide(program, argv, envp, ::getpid(), shim);
   if (decision.verdict == Verdict::pass) return false;
-  debug_report(function, program, decision, shim, envp);
+  // A PATH candidate that does not exist is not worth a line; one that exists but will not run is.
+  if (decision.verdict != Verdict::missing || ::access(program, F_OK) == 0) {
+    debug_report(function, program, decision, shim, envp);
+  }
   return decision.verdict == Verdict::redirect && count_entries(envp) <= k_max_environment &&
          format_redirect(decision.match.first_vitest_arg, program, entry, sizeof entry);
 }
@@ -191,18 +194,19 @@ const char* searched(const char* file, char* buffer) {
   return buffer;
 }
 
-int hooked_execve(const char* path, char* const argv[], char* const envp[]) {
+int hooked_execve(const char* function, const char* path, char* const argv[],
+                  char* const envp[]) {
   SavedErrno saved;
-  exec_shim_for_launch("execve", path, argv, envp);
+  exec_shim_for_launch(function, path, argv, envp);
   saved.restore();
   return real().execve(path, argv, envp);
 }
 
-int hooked_execvp(const char* file, char* const argv[]) {
+int hooked_execvp(const char* function, const char* file, char* const argv[]) {
   SavedErrno saved;
   char found[k_path_capacity];
   const char* program = searched(file, found);
-  exec_shim_for_launch("execvp", program, argv, environ);
+  exec_shim_for_launch(function, program, argv, environ);
   saved.restore();
   return real().execvp(file, argv);
 }
@@ -252,15 +256,15 @@ extern "C" {
 
 __attribute__((visibility("default"))) int execve(const char* path, char* const argv[],
                                                   char* const envp[]) {
-  return hooked_execve(path, argv, envp);
+  return hooked_execve("execve", path, argv, envp);
 }
 
 __attribute__((visibility("default"))) int execv(const char* path, char* const argv[]) {
-  return hooked_execve(path, argv, environ);
+  return hooked_execve("execv", path, argv, environ);
 }
 
 __attribute__((visibility("default"))) int execvp(const char* file, char* const argv[]) {
-  return hooked_execvp(file, argv);
+  return hooked_execvp("execvp", file, argv);
 }
 
 __attribute__((visibility("default"))) int execvpe(const char* file, char* const argv[],
@@ -300,7 +304,7 @@ __attribute__((visibility("default"))) int execl(const char* path, const char* a
   va_start(arguments, arg);
   VQ_COLLECT_LIST(arg, arguments, argv);
   va_end(arguments);
-  return hooked_execve(path, argv, environ);
+  return hooked_execve("execl", path, argv, environ);
 }
 
 __attribute__((visibility("default"))) int execlp(const char* file, const char* arg, ...) {
@@ -308,7 +312,7 @@ __attribute__((visibility("default"))) int execlp(const char* file, const char* 
   va_start(arguments, arg);
   VQ_COLLECT_LIST(arg, arguments, argv);
   va_end(arguments);
-  return hooked_execvp(file, argv);
+  return hooked_execvp("execlp", file, argv);
 }
 
 __attribute__((visibility("default"))) int execle(const char* path, const char* arg, ...) {
@@ -318,7 +322,7 @@ __attribute__((visibility("default"))) int execle(const char* path, const char* 
   // After the terminating null pointer (already read into argv[vq_count]) comes envp.
   char* const* envp = va_arg(arguments, char* const*);
   va_end(arguments);
-  return hooked_execve(path, argv, envp);
+  return hooked_execve("execle", path, argv, envp);
 }
 
 }  // extern "C"

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "bounded_text.h"
+#include "exec_image.h"
 
 namespace vq::preload {
 bool is_true(const char* value) {
@@ -41,12 +42,14 @@ Decision decide(const char* program, char* const argv[], char* const envp[], lon
   Decision decision;
   decision.match = match_launch(program, argv);
   if (decision.match.kind == LaunchKind::none) return decision;
-  if (names_pid(env_value(envp, k_routed_variable), self)) {
+  // A target the kernel would not run comes first: shells and libuv try every PATH entry in
+  // turn, and those misses are nobody's launch.
+  if (!kernel_would_exec(program)) {
+    decision.verdict = Verdict::missing;
+  } else if (names_pid(env_value(envp, k_routed_variable), self)) {
     decision.verdict = Verdict::routed;
   } else if (is_true(env_value(envp, "VQ_DISABLE"))) {
     decision.verdict = Verdict::disabled;
-  } else if (::access(program, X_OK) != 0) {
-    decision.verdict = Verdict::missing;
   } else if (shim == nullptr || shim[0] == '\0' || ::access(shim, X_OK) != 0) {
     decision.verdict = Verdict::no_shim;
   } else {

@@ -18,7 +18,7 @@ enum class Verdict {
   pass,      // not a vitest launch
   routed,    // a vitest launch this process already routed through the shim
   disabled,  // VQ_DISABLE is set to a true value
-  missing,   // the target cannot be executed: the exec must fail exactly as it would have
+  missing,   // the kernel would not run the target: the exec must fail (or fall back) as it would
   no_shim,   // the shim cannot be executed
   redirect   // exec the shim instead
 };
