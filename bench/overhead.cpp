@@ -1,0 +1,54 @@
+// 1. Uncontended overhead: one launch at a time through vq's shim, against direct exec (the
+//    floor) and the tools users would otherwise pick (flock(1), GNU sem).
+#include <array>
+
+#include "bench.h"
+
+namespace vq::bench {
+
+void run_overhead(const Context& context, Report& report) {
+  const int runs = context.smoke ? 20 : 300;
+  std::string queue = fresh_dir(context, "overhead-queue");
+  std::string lock = fresh_dir(context, "overhead-flock") + "/lock";
+  std::vector<std::string> fake_env = base_env();
+  std::vector<std::string> shim_env =
+      base_env({"VQ_QUEUE_DIR=" + queue, "VQ_REAL_VITEST=" + context.fake});
+
+  struct Variant {
+    std::string name;
+    std::vector<std::string> argv;
+    std::vector<std::string> env;
+    bool enabled;
+  };
+  std::vector<Variant> variants = {
+      {"direct", {context.fake}, fake_env, true},
+      {"vq", {context.shim, "run"}, shim_env, true},
+      {"flock", {"flock", lock, context.fake}, fake_env, context.have_flock},
+      {"sem",
+       {"sem", "--fg", "-j4", "--id", "vq-bench-overhead-" + queue.substr(queue.size() - 2),
+        context.fake},
+       base_env({"HOME=" + context.work_dir}),
+       context.have_sem},
+  };
+  std::vector<Figure> figures;
+  for (const auto& variant : variants) {
+    Figure figure{"overhead", variant.name};
+    if (!variant.enabled) figure.note = "skipped: " + variant.argv[0] + " is not installed";
+    figures.push_back(figure);
+  }
+  // GNU sem starts perl each time (~100 ms): fewer runs, or it would dominate the suite.
+  const int sem_runs = context.smoke ? 3 : 30;
+  for (int i = 0; i < runs; ++i) {
+    for (std::size_t k = 0; k < variants.size(); ++k) {
+      std::size_t v = (i + k) % variants.size();  // rotate so no variant always goes first
+      if (!variants[v].enabled || (variants[v].name == "sem" && i >= sem_runs)) continue;
+      figures[v].samples.push_back(timed_run(variants[v].argv, variants[v].env));
+    }
+  }
+  double direct = median(figures[0].samples);
+  report.targets.push_back({"uncontended overhead over direct exec, median", 1.0, "ms",
+                            median(figures[1].samples) - direct});
+  for (auto& figure : figures) report.figures.push_back(std::move(figure));
+}
+
+}  // namespace vq::bench
