@@ -96,7 +96,13 @@ int watch_status(Queue& queue, const WatchOptions& options) {
     if (!written) break;  // the reader went away
     pollfd fd{signal_fd, POLLIN, 0};
     int ready = ::poll(&fd, signal_fd >= 0 ? 1 : 0, static_cast<int>(options.interval.count()));
-    if (ready > 0) break;
+    if (ready > 0) {
+      // Consumed here, or it would still be pending, and deadly, once the mask is restored.
+      signalfd_siginfo info{};
+      ssize_t ignored = ::read(signal_fd, &info, sizeof info);
+      (void)ignored;
+      break;
+    }
   }
   if (options.terminal) write_all(options.out_fd, k_show_cursor);
   if (signal_fd >= 0) ::close(signal_fd);
