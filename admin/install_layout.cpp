@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <filesystem>
 
 namespace vq::admin {
 namespace {
@@ -12,6 +13,10 @@ bool is_executable_file(const std::string& path) {
 }
 
 }  // namespace
+
+std::string below_prefix(const std::string& relative) {
+  return (std::filesystem::path(executable_dir()) / ".." / relative).lexically_normal().string();
+}
 
 std::string executable_dir() {
   char buffer[PATH_MAX];
@@ -23,7 +28,7 @@ std::string executable_dir() {
 }
 
 std::string shim_path() {
-  std::string installed = executable_dir() + "/../lib/vq/shims/vitest";
+  std::string installed = below_prefix("lib/vq/shims/vitest");
   if (is_executable_file(installed)) return installed;
 #ifdef VQ_BUILD_TREE_SHIM
   if (is_executable_file(VQ_BUILD_TREE_SHIM)) return VQ_BUILD_TREE_SHIM;
@@ -32,7 +37,7 @@ std::string shim_path() {
 }
 
 std::string preload_path() {
-  return executable_dir() + "/../lib/vq/" + k_preload_name;
+  return below_prefix(std::string("lib/vq/") + k_preload_name);
 }
 
 }  // namespace vq::admin

@@ -12,6 +12,9 @@ inline constexpr const char* k_preload_name = "libvq-preload.so";
 // The directory holding the running executable (/proc/self/exe), without a trailing slash.
 std::string executable_dir();
 
+// PREFIX/<relative> for this installation (PREFIX is the parent of the executable's directory).
+std::string below_prefix(const std::string& relative);
+
 // The installed shim if it exists, else the build tree's; empty when neither exists.
 std::string shim_path();
 

@@ -17,7 +17,7 @@ int run_as_agent(const std::string& agent_id, const std::vector<std::string>& vi
     std::fprintf(stderr,
                  "vq-admin: error: the vitest shim is not installed beside vq-admin (expected %s)"
                  " — reinstall with install/vq-install\n",
-                 (executable_dir() + "/../lib/vq/shims/vitest").c_str());
+                 below_prefix("lib/vq/shims/vitest").c_str());
     return k_exit_no_shim;
   }
   // The shim reads its agent from the environment; VQ_AGENT_ID beats the seed's VITEST_AGENT_ID.
