@@ -61,12 +61,19 @@ TEST_F(AdminCleanupTest, RemovesExactlyTheRecordsOfKilledHoldersAndWaitersAndNoL
   // And the waiters that cleanup left alone still get their turn.
   live_waiter.send(SIGCONT);
   stopped_waiter.send(SIGCONT);
-  ASSERT_TRUE(eventually([&] { return has_started("live-waiter"); }, 10s));
-  ASSERT_TRUE(eventually([&] { return has_started("stopped-waiter"); }, 10s));
-
+  for (Process* waiter : {&live_waiter, &stopped_waiter}) {
+    const auto status = waiter->wait();
+    ASSERT_TRUE(status);
+    EXPECT_EQ(describe_status(*status), exited(0)) << waiter->stderr_text();
+  }
+  // Those two finished after their runs, leaving records for cleanup; the holder lives on.
   const AdminResult again = admin({"cleanup"});
   EXPECT_EQ(again.status, 0);
-  EXPECT_NE(again.out.find("Nothing to clean up"), std::string::npos) << again.out;
+  EXPECT_EQ(again.out.find("PID " + std::to_string(live_holder.pid())), std::string::npos)
+      << again.out;
+  EXPECT_EQ(pids_of(status_json()["active"]), (std::set<int>{live_holder.pid()}));
+  const AdminResult third = admin({"cleanup"});
+  EXPECT_NE(third.out.find("Nothing to clean up"), std::string::npos) << third.out;
 }
 
 }  // namespace
