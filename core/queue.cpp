@@ -12,11 +12,13 @@
 #include <cstring>
 
 #include "admission_plan.h"
+#include "wake_signal.h"
 
 namespace vq {
 namespace {
 
-// Without polling, a waiter learns of a limit change or a pause only on this tick.
+// A waiter learns of a limit change or a resume from the wake FIFO (wake_signal.h); this tick
+// is the fallback, and covers waiters ahead that it does not watch.
 constexpr int k_rescan_ms = 500;
 // How long one pass waits for the update lock before it sleeps and tries again.
 constexpr std::chrono::milliseconds k_update_wait_per_pass{250};
@@ -78,7 +80,7 @@ std::uint64_t wall_ms() {
       duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-Result<Queue> Queue::open(const std::string& path, int seed_limit, const std::string& log_level) {
+Result<Queue> Queue::attach(const std::string& path, const std::string& log_level) {
   auto dir = QueueDir::open(path);
   if (!dir) return dir.error();
   auto locks = LockFile::open(*dir);
@@ -88,7 +90,15 @@ Result<Queue> Queue::open(const std::string& path, int seed_limit, const std::st
   // Created here, 0600 and never through a symlink, before spdlog opens it by name.
   if (auto log_fd = dir->open_file(k_log_file, O_WRONLY | O_APPEND)) ::close(*log_fd);
   EventLog log(dir->path(), log_level);
-  Queue queue(std::move(*dir), std::move(*locks), std::move(*table), std::move(log), seed_limit);
+  return Queue(std::move(*dir), std::move(*locks), std::move(*table), std::move(log),
+               k_default_limit);
+}
+
+Result<Queue> Queue::open(const std::string& path, int seed_limit, const std::string& log_level) {
+  auto attached = attach(path, log_level);
+  if (!attached) return attached.error();
+  Queue queue = std::move(*attached);
+  queue.m_seed_limit = seed_limit;
   {
     // A stuck update lock is not fatal here: acquire() checks the header again and keeps
     // waiting for the lock.
@@ -190,6 +200,8 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
   bool warned_full = false;
   int quick_rescans = 0;
   WaitSnapshot snapshot;
+  // Opened before the first scan, so a header change made after any scan wakes us.
+  WakeListener wake(m_dir);
 
   // Gives up our place: dropping the mark is what counts (others then see the record as gone);
   // clearing the record is tidiness, done only if the update lock comes quickly.
@@ -358,6 +370,9 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
     // Sleep until a holder or a waiter ahead exits (pidfd), a signal, the timeout or the tick.
     std::vector<pollfd> fds;
     if (options.signal_fd >= 0) fds.push_back(pollfd{options.signal_fd, POLLIN, 0});
+    const std::size_t wake_index = fds.size();
+    if (wake.fd() >= 0) fds.push_back(pollfd{wake.fd(), POLLIN, 0});
+    const std::size_t first_pidfd = fds.size();
     bool changed = false;
     for (const ProcessIdentity& process : watched) {
       int fd = pidfd_open(process.pid);
@@ -376,7 +391,8 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
     }
     ::poll(fds.data(), fds.size(), wait_ms);
     bool signalled = options.signal_fd >= 0 && (fds[0].revents & POLLIN) != 0;
-    for (std::size_t i = options.signal_fd >= 0 ? 1 : 0; i < fds.size(); ++i) ::close(fds[i].fd);
+    if (wake.fd() >= 0 && fds[wake_index].revents != 0) wake.rearm();
+    for (std::size_t i = first_pidfd; i < fds.size(); ++i) ::close(fds[i].fd);
 
     if (signalled) {
       signalfd_siginfo info{};

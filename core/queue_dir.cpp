@@ -101,4 +101,18 @@ Result<int> QueueDir::open_file(const char* name, int flags) const {
   return fd;
 }
 
+Result<int> QueueDir::open_fifo(const char* name, int flags) const {
+  if (::mkfifoat(m_fd, name, 0600) != 0 && errno != EEXIST) {
+    return Error::from_errno("cannot create " + file(name));
+  }
+  int fd = ::openat(m_fd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Error::from_errno("cannot open " + file(name));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_uid != ::geteuid()) {
+    ::close(fd);
+    return Error{file(name) + " is not a FIFO of yours"};
+  }
+  return fd;
+}
+
 }  // namespace vq

@@ -11,6 +11,7 @@ namespace vq {
 inline constexpr const char* k_table_file = "slots.table";
 inline constexpr const char* k_lock_file = "slots.lock";
 inline constexpr const char* k_log_file = "vitest-queue.log";
+inline constexpr const char* k_wake_file = "wake";  // a FIFO, see wake_signal.h
 
 // VQ_QUEUE_DIR, else /tmp/vq-$UID. One place whatever the environment or login state: cron,
 // services, sudo and ssh commands lack $XDG_RUNTIME_DIR, and /run/user/$UID comes and goes with
@@ -35,6 +36,10 @@ class QueueDir {
   // Opens (creating 0600 if absent) a regular file inside, never through a symlink, checked to
   // be ours. The descriptor has FD_CLOEXEC set.
   Result<int> open_file(const char* name, int flags) const;
+
+  // Opens (creating 0600 if absent) a FIFO inside, never through a symlink, checked to be ours.
+  // `flags` should hold O_NONBLOCK: without it, opening one end waits for the other.
+  Result<int> open_fifo(const char* name, int flags) const;
 
  private:
   QueueDir(std::string path, int fd) : m_path(std::move(path)), m_fd(fd) {}

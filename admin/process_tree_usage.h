@@ -1,0 +1,48 @@
+// Memory and CPU of a process and everything it started (vitest and its workers), from /proc.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+namespace vq::admin {
+
+struct TreeUsage {
+  std::uint64_t rss_bytes = 0;  // resident memory summed over the tree
+  // User + system time of the tree, including children it has already reaped (so the sum does
+  // not drop when a worker exits), in clock ticks.
+  std::uint64_t cpu_ticks = 0;
+  int processes = 0;
+};
+
+// Every process's parent, resident size and CPU time, read from /proc/*/stat in one pass.
+class ProcessSnapshot {
+ public:
+  static ProcessSnapshot take();
+
+  // nullopt when `root` is not in the snapshot (gone).
+  std::optional<TreeUsage> tree_usage(pid_t root) const;
+
+  std::chrono::steady_clock::time_point taken_at() const { return m_taken_at; }
+
+ private:
+  struct Entry {
+    pid_t parent = 0;
+    std::uint64_t rss_pages = 0;
+    std::uint64_t cpu_ticks = 0;
+  };
+  std::map<pid_t, Entry> m_entries;
+  std::map<pid_t, std::vector<pid_t>> m_children;
+  std::chrono::steady_clock::time_point m_taken_at;
+};
+
+// CPU use of `root`'s tree between two snapshots, in percent of one core (a tree busy on two
+// cores shows 200%); nullopt when either snapshot lacks it or no time passed.
+std::optional<double> cpu_percent(pid_t root, const ProcessSnapshot& before,
+                                  const ProcessSnapshot& after);
+
+}  // namespace vq::admin

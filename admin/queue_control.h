@@ -1,0 +1,28 @@
+// Steering admission at run time: the limit and the pause live in the table header, written
+// under the update lock, after which waiters are woken (core/wake_signal.h) to look again.
+#pragma once
+
+#include <chrono>
+
+#include "queue.h"
+
+namespace vq::admin {
+
+struct HeaderChange {
+  int old_limit = 0;
+  int new_limit = 0;
+  bool old_paused = false;
+  bool new_paused = false;
+};
+
+// Raising the limit admits waiters at once; lowering it stops admissions until the holders
+// above it finish on their own (nobody is stopped). `limit` must be 1..k_max_limit.
+Result<HeaderChange> set_limit(Queue& queue, int limit, std::chrono::milliseconds lock_wait);
+
+// Paused: nobody new is admitted (holders run on, waiters keep their place).
+Result<HeaderChange> set_paused(Queue& queue, bool paused, std::chrono::milliseconds lock_wait);
+
+// The error for a table that cannot be trusted, naming the fix.
+Error damaged_table_error(const Queue& queue, HeaderCheck check);
+
+}  // namespace vq::admin

@@ -1,0 +1,14 @@
+// `vq-admin run <agent_id> [vitest args…]`: the seed's explicit form
+// (`vitest-global-queue.sh run agent-1 --run`). It becomes the installed shim with
+// VQ_AGENT_ID set, so admission, output and exit status are exactly the shim's.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace vq::admin {
+
+// Returns only when the shim cannot be executed, with vq-admin's exit status.
+int run_as_agent(const std::string& agent_id, const std::vector<std::string>& vitest_args);
+
+}  // namespace vq::admin

@@ -1,0 +1,76 @@
+#include "status_json.h"
+
+#include <ctime>
+
+namespace vq::admin {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// ISO 8601 in UTC: unambiguous for scripts, whatever the reader's time zone.
+std::string iso_utc(std::uint64_t epoch_ms) {
+  std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+template <typename T>
+Json or_null(const std::optional<T>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
+}  // namespace
+
+Json status_json(const StatusReport& report) {
+  Json out;
+  out["schema_version"] = k_status_schema_version;
+  out["queue_dir"] = report.queue_dir;
+  out["log_file"] = report.log_file;
+  out["table"] = std::string(describe(report.table));
+  out["limit"] = report.limit > 0 ? Json(report.limit) : Json(nullptr);
+  out["paused"] = report.paused;
+  out["busy"] = report.active.size();
+  out["registered"] = report.registered;
+  out["active"] = Json::array();
+  for (const ActiveRun& run : report.active) {
+    Json entry;
+    entry["pid"] = run.pid;
+    entry["slot"] = run.slot;
+    entry["has_record"] = run.has_record;
+    entry["agent"] = run.has_record ? Json(run.agent) : Json(nullptr);
+    entry["started"] = run.has_record ? Json(iso_utc(run.started_ms)) : Json(nullptr);
+    entry["started_ms"] = run.has_record ? Json(run.started_ms) : Json(nullptr);
+    entry["runtime_s"] = run.has_record ? Json(run.runtime_s) : Json(nullptr);
+    entry["rss_bytes"] = run.usage ? Json(run.usage->rss_bytes) : Json(nullptr);
+    entry["cpu_percent"] = or_null(run.cpu_percent);
+    entry["processes"] = run.usage ? Json(run.usage->processes) : Json(nullptr);
+    entry["cwd"] = run.has_record ? Json(run.cwd) : Json(nullptr);
+    entry["command"] = run.has_record ? Json(run.command) : Json(nullptr);
+    out["active"].push_back(std::move(entry));
+  }
+  out["waiting"] = Json::array();
+  for (const WaitingRun& run : report.waiting) {
+    out["waiting"].push_back(Json{{"pid", run.pid},
+                                  {"agent", run.agent},
+                                  {"position", run.position},
+                                  {"waiting_s", run.waiting_s},
+                                  {"since", iso_utc(run.since_ms)},
+                                  {"stopped", run.stopped}});
+  }
+  out["unrecorded_waiters"] = report.unrecorded_waiters;
+  out["stale"] = Json::array();
+  for (const StaleRecord& record : report.stale) {
+    out["stale"].push_back(
+        Json{{"kind", record.kind == StaleRecord::Kind::holder ? "holder" : "waiter"},
+             {"index", record.index},
+             {"pid", record.pid},
+             {"agent", record.agent.empty() ? Json(nullptr) : Json(record.agent)},
+             {"reason", record.reason}});
+  }
+  return out;
+}
+
+}  // namespace vq::admin

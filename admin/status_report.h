@@ -1,0 +1,79 @@
+// What `vq-admin status` knows about a queue, collected once: who holds slots (by the kernel's
+// record locks, with the table's metadata), who waits and in which order, and which table
+// records no longer match reality. Rendered by status_text and status_json.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "process_tree_usage.h"
+#include "queue.h"
+#include "slot_table.h"
+
+namespace vq::admin {
+
+struct ActiveRun {
+  pid_t pid = 0;
+  int slot = 0;
+  bool has_record = false;  // false: the lock is held but the table lost its record (a reset)
+  std::string agent;
+  std::uint64_t started_ms = 0;  // admission, wall clock ms since the epoch; 0 when unknown
+  double runtime_s = 0;
+  std::string cwd;
+  std::string command;
+  std::optional<TreeUsage> usage;     // the holder's whole process tree
+  std::optional<double> cpu_percent;  // over the sample interval
+};
+
+struct WaitingRun {
+  pid_t pid = 0;
+  std::string agent;
+  int position = 0;  // 1-based, in ticket order among live waiters
+  std::uint64_t ticket = 0;
+  std::uint64_t since_ms = 0;
+  double waiting_s = 0;
+  bool stopped = false;  // Ctrl-Z: keeps its place, passed over while stopped
+};
+
+// A record that no longer matches reality; `vq-admin cleanup` removes it.
+struct StaleRecord {
+  enum class Kind { holder, waiter };
+  Kind kind = Kind::holder;
+  int index = 0;  // slot number, or waiter record number
+  pid_t pid = 0;
+  std::string agent;
+  std::string reason;  // "process gone", "pid reused", "slot lock released", "torn record"
+};
+
+struct StatusReport {
+  std::string queue_dir;
+  std::string log_file;
+  HeaderCheck table = HeaderCheck::valid;
+  int limit = 0;  // 0 when the table is not readable
+  bool paused = false;
+  int registered = 0;  // slot records in the table, live or stale
+  std::vector<ActiveRun> active;
+  std::vector<WaitingRun> waiting;
+  std::vector<StaleRecord> stale;
+  int unrecorded_waiters = 0;  // live waiter marks without a record (table damaged or rebuilt)
+  std::uint64_t taken_ms = 0;
+};
+
+// Reads the table and the locks under the update lock (held for a copy, microseconds), then
+// judges the records from /proc with the lock released. Never changes the table. Fails with
+// errno_value ETIMEDOUT when the update lock stays held longer than `lock_wait`.
+Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock_wait);
+
+// Fills each active run's usage from `now`, and its CPU percentage from the difference to
+// `before` (taken earlier; for a single report, a short sample).
+void add_usage(StatusReport& report, const ProcessSnapshot& before, const ProcessSnapshot& now);
+
+// Why a record naming (pid, start_time) that no longer holds its lock is stale.
+std::string stale_reason(StaleRecord::Kind kind, pid_t pid, std::uint64_t start_time);
+
+}  // namespace vq::admin

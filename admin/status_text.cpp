@@ -1,0 +1,131 @@
+#include "status_text.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace vq::admin {
+namespace {
+
+class Painter {
+ public:
+  explicit Painter(const TextStyle& style) : m_colour(style.colour) {}
+  std::string bold(const std::string& text) const { return wrap("1", text); }
+  std::string warn(const std::string& text) const { return wrap("33", text); }
+  std::string bad(const std::string& text) const { return wrap("31", text); }
+
+ private:
+  std::string wrap(const char* code, const std::string& text) const {
+    return m_colour ? "\x1b[" + std::string(code) + "m" + text + "\x1b[0m" : text;
+  }
+  bool m_colour;
+};
+
+std::string table_problem(HeaderCheck check) {
+  return "Table: " + std::string(describe(check)) +
+         (check == HeaderCheck::blank
+              ? " (no vitest has used this queue yet)"
+              : " — `vq-admin reset` rebuilds it (the next vitest launch also rebuilds a corrupt"
+                " or older one)");
+}
+
+}  // namespace
+
+std::string format_duration(double seconds) {
+  long total = seconds > 0 ? static_cast<long>(seconds) : 0;
+  char text[32];
+  if (total < 60) {
+    std::snprintf(text, sizeof text, "%lds", total);
+  } else if (total < 3600) {
+    std::snprintf(text, sizeof text, "%ldm%02lds", total / 60, total % 60);
+  } else {
+    std::snprintf(text, sizeof text, "%ldh%02ldm", total / 3600, total % 3600 / 60);
+  }
+  return text;
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+  char text[32];
+  double kib = static_cast<double>(bytes) / 1024.0;
+  if (kib < 1024) {
+    std::snprintf(text, sizeof text, "%.0f KiB", kib);
+  } else if (kib < 1024.0 * 1024 * 10) {
+    std::snprintf(text, sizeof text, "%.0f MiB", kib / 1024);
+  } else {
+    std::snprintf(text, sizeof text, "%.1f GiB", kib / 1024 / 1024);
+  }
+  return text;
+}
+
+std::string format_local_time(std::uint64_t epoch_ms) {
+  std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm local{};
+  ::localtime_r(&seconds, &local);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
+  return text;
+}
+
+std::string render_status_text(const StatusReport& report, const TextStyle& style) {
+  Painter paint(style);
+  std::string out;
+  auto line = [&](const std::string& text) { out += text + "\n"; };
+
+  line(paint.bold("=== Vitest Global Queue Status ==="));
+  line("Current vitest processes: " + std::to_string(report.active.size()) + "/" +
+       (report.limit > 0 ? std::to_string(report.limit) : "?"));
+  line("Registered processes: " + std::to_string(report.registered));
+  line("Waiting: " + std::to_string(report.waiting.size() + report.unrecorded_waiters));
+  line("Limit: " + (report.limit > 0 ? std::to_string(report.limit) : "?"));
+  line(report.paused ? "Paused: " + paint.warn("yes — admitting nobody new; `vq-admin resume` "
+                                               "restarts admission")
+                     : "Paused: no");
+  if (report.table != HeaderCheck::valid) line(paint.bad(table_problem(report.table)));
+  line("");
+
+  line("Active processes:");
+  if (report.active.empty()) line("  (none)");
+  for (const ActiveRun& run : report.active) {
+    std::string usage;
+    if (run.usage) usage += ", RSS: " + format_bytes(run.usage->rss_bytes);
+    if (run.cpu_percent) usage += ", CPU: " + std::to_string(std::lround(*run.cpu_percent)) + "%";
+    if (run.has_record) {
+      line("  PID " + std::to_string(run.pid) + " (Agent: " + run.agent +
+           ", Started: " + format_local_time(run.started_ms) +
+           ", Runtime: " + format_duration(run.runtime_s) + usage + ")");
+      line("    " + run.cwd + ": " + run.command);
+    } else {
+      line("  PID " + std::to_string(run.pid) + " (Agent: ?" + usage + ") " +
+           paint.warn("[no record: holds slot " + std::to_string(run.slot) +
+                      ", table rebuilt since]"));
+    }
+  }
+  line("Waiting:");
+  if (report.waiting.empty() && report.unrecorded_waiters == 0) line("  (none)");
+  for (const WaitingRun& run : report.waiting) {
+    line("  #" + std::to_string(run.position) + " PID " + std::to_string(run.pid) +
+         " (Agent: " + run.agent + ", Waiting: " + format_duration(run.waiting_s) + ")" +
+         (run.stopped ? " " + paint.warn("[stopped: passed over until it continues]") : ""));
+  }
+  if (report.unrecorded_waiters > 0) {
+    line("  " + std::to_string(report.unrecorded_waiters) + " " +
+         paint.warn("[no record: re-registering after a table rebuild]"));
+  }
+  if (!report.stale.empty()) {
+    line("Stale records (no longer match reality; `vq-admin cleanup` removes them):");
+    for (const StaleRecord& record : report.stale) {
+      std::string what = record.kind == StaleRecord::Kind::holder
+                             ? "slot " + std::to_string(record.index)
+                             : "waiter record " + std::to_string(record.index);
+      line("  " + what + ": PID " + std::to_string(record.pid) +
+           (record.agent.empty() ? "" : " (Agent: " + record.agent + ")") + " " +
+           paint.warn("[stale: " + record.reason + "]"));
+    }
+  }
+  line("");
+  line("Queue directory: " + report.queue_dir);
+  line("Log file: " + report.log_file);
+  return out;
+}
+
+}  // namespace vq::admin

@@ -1,0 +1,92 @@
+#include "doctor.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "temp_dir.h"
+
+namespace vq::admin {
+namespace {
+
+struct Fixture {
+  test::TempDir tmp;
+  std::map<std::string, std::string> vars;
+  std::string shim_dir = tmp / "shims";
+  Fixture() {
+    std::filesystem::create_directory(shim_dir);
+    std::ofstream(shim_dir + "/vitest") << "#!/bin/sh\n";
+    ::chmod((shim_dir + "/vitest").c_str(), 0755);
+    vars["VQ_QUEUE_DIR"] = tmp / "queue";
+  }
+  DoctorInputs inputs() {
+    EnvLookup env = [this](const char* name) -> const char* {
+      auto it = vars.find(name);
+      return it == vars.end() ? nullptr : it->second.c_str();
+    };
+    return DoctorInputs{env, tmp.path(), shim_dir + "/vitest", tmp / "lib/libvq-preload.so"};
+  }
+  DoctorCheck check(const std::string& name) {
+    for (const DoctorCheck& c : run_doctor(inputs())) {
+      if (c.name == name) return c;
+    }
+    return {};
+  }
+};
+
+TEST(Doctor, ShimNotFirstOnPathIsAProblemWithTheExportThatFixesIt) {
+  Fixture f;
+  f.vars["PATH"] = "/usr/bin:/bin";
+  DoctorCheck path = f.check("PATH");
+  EXPECT_FALSE(path.ok);
+  EXPECT_EQ(path.fix.rfind("export PATH=\"" + f.shim_dir + ":$PATH\"", 0), 0u) << path.fix;
+}
+
+TEST(Doctor, ShimFirstOnPathIsFine) {
+  Fixture f;
+  f.vars["PATH"] = f.shim_dir + ":/usr/bin";
+  EXPECT_TRUE(f.check("PATH").ok) << f.check("PATH").found;
+}
+
+TEST(Doctor, AnotherVitestAheadOfTheShimIsNamed) {
+  Fixture f;
+  std::filesystem::create_directory(f.tmp / "other");
+  std::ofstream(f.tmp / "other/vitest") << "#!/bin/sh\n";
+  ::chmod((f.tmp / "other/vitest").c_str(), 0755);
+  f.vars["PATH"] = f.tmp / "other" + ":" + f.shim_dir;
+  DoctorCheck path = f.check("PATH");
+  EXPECT_FALSE(path.ok);
+  EXPECT_NE(path.found.find(f.tmp / "other/vitest"), std::string::npos) << path.found;
+}
+
+TEST(Doctor, PreloadAbsentOrMissingIsAProblemPresentIsFine) {
+  Fixture f;
+  EXPECT_FALSE(f.check("preload").ok);
+  f.vars["LD_PRELOAD"] = f.tmp / "nowhere/libvq-preload.so";
+  EXPECT_FALSE(f.check("preload").ok);
+  std::filesystem::create_directory(f.tmp / "lib");
+  std::ofstream(f.tmp / "lib/libvq-preload.so") << "";
+  f.vars["LD_PRELOAD"] = "/x/other.so:" + (f.tmp / "lib/libvq-preload.so");
+  EXPECT_TRUE(f.check("preload").ok) << f.check("preload").found;
+}
+
+TEST(Doctor, BadConfigurationIsAQueueProblem) {
+  Fixture f;
+  f.vars["VQ_MAX_PROCESSES"] = "abc";
+  DoctorCheck queue = f.check("queue");
+  EXPECT_FALSE(queue.ok);
+  EXPECT_NE(queue.found.find("VQ_MAX_PROCESSES"), std::string::npos);
+}
+
+TEST(Doctor, SummaryCountsProblems) {
+  std::vector<DoctorCheck> checks{{"PATH", false, "x", "fix it"}, {"queue", true, "fine", ""}};
+  std::string text = render_doctor(checks, false);
+  EXPECT_NE(text.find("FAIL  PATH    x\n            fix: fix it\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 problem found."), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vq::admin

@@ -1,0 +1,67 @@
+#include "status_text.h"
+
+#include <gtest/gtest.h>
+
+namespace vq::admin {
+namespace {
+
+StatusReport sample_report() {
+  StatusReport report;
+  report.queue_dir = "/tmp/vq-1000";
+  report.log_file = "/tmp/vq-1000/vitest-queue.log";
+  report.limit = 4;
+  report.registered = 2;
+  ActiveRun run;
+  run.pid = 12345;
+  run.has_record = true;
+  run.agent = "agent-1";
+  run.started_ms = 1'700'000'000'000;
+  run.runtime_s = 42.7;
+  run.cwd = "/home/u/p";
+  run.command = "vitest run";
+  run.usage = TreeUsage{812ull << 20, 0, 3};
+  run.cpu_percent = 96.4;
+  report.active.push_back(run);
+  report.waiting.push_back(WaitingRun{12350, "agent-5", 1, 9, 0, 12.2, false});
+  report.stale.push_back({StaleRecord::Kind::holder, 2, 4242, "agent-3", "process gone"});
+  return report;
+}
+
+TEST(StatusText, FormatsDurationsAndSizesAsOperatorsReadThem) {
+  EXPECT_EQ(format_duration(42.9), "42s");
+  EXPECT_EQ(format_duration(187), "3m07s");
+  EXPECT_EQ(format_duration(7500), "2h05m");
+  EXPECT_EQ(format_bytes(640 * 1024), "640 KiB");
+  EXPECT_EQ(format_bytes(812ull << 20), "812 MiB");
+  EXPECT_EQ(format_bytes(3ull << 30), "3072 MiB");
+  EXPECT_EQ(format_bytes(12ull << 30), "12.0 GiB");
+}
+
+TEST(StatusText, RendersTheSeedLayoutWithUsageAndStaleMarks) {
+  std::string text = render_status_text(sample_report(), TextStyle{false});
+  EXPECT_EQ(text.rfind("=== Vitest Global Queue Status ===\nCurrent vitest processes: 1/4\n"
+                       "Registered processes: 2\nWaiting: 1\n",
+                       0),
+            0u)
+      << text;
+  EXPECT_NE(text.find("  PID 12345 (Agent: agent-1, Started: "), std::string::npos) << text;
+  EXPECT_NE(text.find(", Runtime: 42s, RSS: 812 MiB, CPU: 96%)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  #1 PID 12350 (Agent: agent-5, Waiting: 12s)\n"), std::string::npos);
+  EXPECT_NE(text.find("slot 2: PID 4242 (Agent: agent-3) [stale: process gone]"),
+            std::string::npos);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+}
+
+TEST(StatusText, ColourOnlyWhenAsked) {
+  EXPECT_NE(render_status_text(sample_report(), TextStyle{true}).find('\x1b'), std::string::npos);
+}
+
+TEST(StatusText, PausedQueueSaysHowToResume) {
+  StatusReport report = sample_report();
+  report.paused = true;
+  EXPECT_NE(render_status_text(report, {}).find("Paused: yes"), std::string::npos);
+  EXPECT_NE(render_status_text(report, {}).find("vq-admin resume"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vq::admin
