@@ -10,7 +10,11 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <cstring>
+#include <iterator>
 
 #include "bounded_text.h"
 #include "launch_match.h"
@@ -39,8 +43,14 @@ struct RealFunctions {
 
 RealFunctions g_real;
 
-// More entries than this and the copy would not fit the stack comfortably: pass through.
-constexpr std::size_t k_max_environment = 16384;
+// The shim beside this library as LD_PRELOAD named it when the process started, else the shim of
+// the installation it was built for (a library listed in /etc/ld.so.preload). Static, so no
+// hook needs a path buffer for it; VQ_SHIM in the exec's environment overrides it.
+char g_shim[k_path_capacity] = VQ_DEFAULT_SHIM;
+
+// More entries than this and the environment copy (on the stack) would be too big: the launch
+// then runs unchanged, unqueued.
+constexpr std::size_t k_max_environment = 4096;
 
 void resolve_real_functions() {
   g_real.execve = reinterpret_cast<execve_fn>(dlsym(RTLD_NEXT, "execve"));
@@ -51,11 +61,15 @@ void resolve_real_functions() {
 }
 
 // RTLD_NEXT, not a direct reference to libc's versioned symbols, so another preloaded
-// interposer (fakeroot, Bear) after this one still sees the calls. Everything else the
-// constructor could do is left to the rare vitest launch: it runs in every process.
+// interposer (fakeroot, Bear) after this one still sees the calls. The constructor runs in
+// every process, so it does nothing else that costs: no system calls.
 __attribute__((constructor)) void initialise() {
   int saved_errno = errno;
   resolve_real_functions();
+  char shim[k_path_capacity];
+  if (shim_from_preload_list(env_value(environ, "LD_PRELOAD"), shim, sizeof shim)) {
+    std::memcpy(g_shim, shim, std::strlen(shim) + 1);
+  }
   errno = saved_errno;
 }
 
@@ -65,26 +79,9 @@ const RealFunctions& real() {
   return g_real;
 }
 
-// VQ_SHIM if set; else the shim beside this library as LD_PRELOAD names it; else the shim of
-// the installation this library was built for (a library listed in /etc/ld.so.preload).
-const char* shim_for(char* const envp[], char (&buffer)[k_path_capacity]) {
+const char* shim_for(char* const envp[]) {
   const char* chosen = env_value(envp, "VQ_SHIM");
-  if (chosen != nullptr && chosen[0] != '\0') return chosen;
-  if (shim_from_preload_list(env_value(envp, "LD_PRELOAD"), buffer, sizeof buffer)) return buffer;
-  if (shim_from_preload_list(env_value(environ, "LD_PRELOAD"), buffer, sizeof buffer)) {
-    return buffer;
-  }
-  return VQ_DEFAULT_SHIM;
-}
-
-void write_all(const char* text) {
-  std::size_t left = std::strlen(text);
-  while (left > 0) {
-    ssize_t written = ::write(STDERR_FILENO, text, left);
-    if (written <= 0) return;
-    text += written;
-    left -= static_cast<std::size_t>(written);
-  }
+  return chosen != nullptr && chosen[0] != '\0' ? chosen : g_shim;
 }
 
 const char* describe(Verdict verdict) {
@@ -98,28 +95,34 @@ const char* describe(Verdict verdict) {
     case Verdict::no_shim:
       return "shim not executable: unchanged, unqueued";
     case Verdict::redirect:
-      return "via the shim";
+      return "via the shim ";
     case Verdict::pass:
       break;
   }
   return "";
 }
 
+// One write of the pieces (writev: no line buffer on the stack).
 void debug_report(const char* function, const char* program, const Decision& decision,
                   const char* shim, char* const envp[]) {
-  const char* debug = env_value(envp, "VQ_DEBUG");
-  if (!is_true(debug)) return;
-  char line[3 * k_path_capacity];
-  line[0] = '\0';
-  bool fits = append(line, sizeof line, "vq-preload: ") && append(line, sizeof line, function) &&
-              append(line, sizeof line, " ") && append(line, sizeof line, program) &&
-              append(line, sizeof line, ": vitest launch (") &&
-              append(line, sizeof line, decision.match.why) && append(line, sizeof line, "), ") &&
-              append(line, sizeof line, describe(decision.verdict));
-  if (fits && decision.verdict == Verdict::redirect) {
-    fits = append(line, sizeof line, " ") && append(line, sizeof line, shim);
+  if (!is_true(env_value(envp, "VQ_DEBUG"))) return;
+  const char* pieces[] = {"vq-preload: ",
+                          function,
+                          " ",
+                          program,
+                          ": vitest launch (",
+                          decision.match.why,
+                          "), ",
+                          describe(decision.verdict),
+                          decision.verdict == Verdict::redirect ? shim : "",
+                          "\n"};
+  iovec vector[std::size(pieces)];
+  for (std::size_t i = 0; i < std::size(pieces); ++i) {
+    vector[i].iov_base = const_cast<char*>(pieces[i]);
+    vector[i].iov_len = std::strlen(pieces[i]);
   }
-  if (fits && append(line, sizeof line, "\n")) write_all(line);
+  ssize_t ignored = ::writev(STDERR_FILENO, vector, static_cast<int>(std::size(pieces)));
+  (void)ignored;
 }
 
 std::size_t count_entries(char* const envp[]) {
@@ -140,95 +143,108 @@ class SavedErrno {
   int m_value;
 };
 
-// Whether `program` is a vitest launch to send through the shim; if so `entry` holds the
-// VQ_REDIRECT entry and `shim` the shim to run.
-bool plan_redirect(const char* function, const char* program, char* const argv[],
-                   char* const envp[], const char*& shim, char (&shim_buffer)[k_path_capacity],
-                   char (&entry)[k_path_capacity + 32]) {
-  if (program == nullptr || !is_launch_candidate(program)) return false;
-  shim = shim_for(envp, shim_buffer);
+// "VQ_REDIRECT=<index>:" fits in this much; the program's path is written right after it, so
+// one buffer holds both the searched path and the environment entry.
+constexpr std::size_t k_entry_prefix = 32;
+
+// Fills `entry` (k_entry_prefix + k_path_capacity bytes) and decides. On a redirect, returns the
+// shim and leaves in `entry_start` where the "VQ_REDIRECT=…" string begins.
+const char* plan_redirect(const char* function, const char* file, bool search, char* const argv[],
+                          char* const envp[], char* entry, const char*& entry_start) {
+  char* program = entry + k_entry_prefix;
+  if (search) {
+    if (!search_path(file, env_value(environ, "PATH"), program, k_path_capacity)) return nullptr;
+  } else {
+    std::size_t length = std::strlen(file);
+    if (length >= k_path_capacity) return nullptr;
+    std::memcpy(program, file, length + 1);
+  }
+  const char* shim = shim_for(envp);
   Decision decision = decide(program, argv, envp, ::getpid(), shim);
-  if (decision.verdict == Verdict::pass) return false;
+  if (decision.verdict == Verdict::pass) return nullptr;
   // A PATH candidate that does not exist is not worth a line; one that exists but will not run is.
   if (decision.verdict != Verdict::missing || ::access(program, F_OK) == 0) {
     debug_report(function, program, decision, shim, envp);
   }
-  return decision.verdict == Verdict::redirect && count_entries(envp) <= k_max_environment &&
-         format_redirect(decision.match.first_vitest_arg, program, entry, sizeof entry);
+  if (decision.verdict != Verdict::redirect || count_entries(envp) > k_max_environment) {
+    return nullptr;
+  }
+  char prefix[k_entry_prefix];
+  if (!format_redirect(decision.match.first_vitest_arg, "", prefix, sizeof prefix)) return nullptr;
+  std::size_t prefix_length = std::strlen(prefix);
+  char* start = program - prefix_length;
+  std::memcpy(start, prefix, prefix_length);
+  entry_start = start;
+  return shim;
 }
 
-// Execs the shim in place of `program` when that is a vitest launch to redirect. Returns when
-// it is not, or when the shim could not be executed (the caller then runs the original).
-void exec_shim_for_launch(const char* function, const char* program, char* const argv[],
-                          char* const envp[]) {
-  const char* shim = nullptr;
-  char shim_buffer[k_path_capacity];
-  char entry[k_path_capacity + 32];
-  if (!plan_redirect(function, program, argv, envp, shim, shim_buffer, entry)) return;
-  std::size_t capacity = count_entries(envp) + 2;
-  auto** environment = static_cast<char**>(alloca(capacity * sizeof(char*)));
-  if (!environment_with(envp, entry, environment, capacity)) return;
-  real().execve(shim, argv, environment);
-}
-
-// posix_spawn's counterpart: returns true with `error` set when the shim was spawned in place
-// of `program`; false when the caller should spawn the original.
-bool spawn_shim_for_launch(const char* function, const char* program, pid_t* pid,
-                           const posix_spawn_file_actions_t* actions,
-                           const posix_spawnattr_t* attributes, char* const argv[],
-                           char* const envp[]) {
-  const char* shim = nullptr;
-  char shim_buffer[k_path_capacity];
-  char entry[k_path_capacity + 32];
-  if (!plan_redirect(function, program, argv, envp, shim, shim_buffer, entry)) return false;
-  std::size_t capacity = count_entries(envp) + 2;
-  auto** environment = static_cast<char**>(alloca(capacity * sizeof(char*)));
-  if (!environment_with(envp, entry, environment, capacity)) return false;
-  return real().posix_spawn(pid, shim, actions, attributes, argv, environment) == 0;
-}
-
-// For the p variants: the file glibc would run, found from the caller's PATH as glibc does.
-const char* searched(const char* file, char* buffer) {
-  if (file == nullptr || !is_launch_candidate(file)) return nullptr;
-  if (!search_path(file, env_value(environ, "PATH"), buffer, k_path_capacity)) return nullptr;
-  return buffer;
-}
-
-int hooked_execve(const char* function, const char* path, char* const argv[],
-                  char* const envp[]) {
+// A launch candidate's way through the hooks, out of line: every other exec runs its hook in a
+// few bytes of stack (hooks may run on a small signal stack or thread stack, where glibc's own
+// exec needs almost none). `file` is searched on PATH when `search` is set. Returns when the
+// original should run: not a launch to redirect, or the shim could not be executed.
+__attribute__((noinline, cold)) void exec_shim_for_launch(const char* function, const char* file,
+                                                          bool search, char* const argv[],
+                                                          char* const envp[]) {
   SavedErrno saved;
-  exec_shim_for_launch(function, path, argv, envp);
+  char entry[k_entry_prefix + k_path_capacity];
+  const char* entry_start = nullptr;
+  const char* shim = plan_redirect(function, file, search, argv, envp, entry, entry_start);
+  if (shim != nullptr) {
+    std::size_t capacity = count_entries(envp) + 2;
+    auto** environment = static_cast<char**>(alloca(capacity * sizeof(char*)));
+    if (environment_with(envp, entry_start, environment, capacity)) {
+      real().execve(shim, argv, environment);
+    }
+  }
   saved.restore();
+}
+
+// Returns true when the shim was spawned in place of the original (its pid in *pid).
+__attribute__((noinline, cold)) bool spawn_shim_for_launch(
+    const char* function, const char* file, bool search, pid_t* pid,
+    const posix_spawn_file_actions_t* actions, const posix_spawnattr_t* attributes,
+    char* const argv[], char* const envp[]) {
+  SavedErrno saved;
+  char entry[k_entry_prefix + k_path_capacity];
+  const char* entry_start = nullptr;
+  bool spawned = false;
+  const char* shim = plan_redirect(function, file, search, argv, envp, entry, entry_start);
+  if (shim != nullptr) {
+    std::size_t capacity = count_entries(envp) + 2;
+    auto** environment = static_cast<char**>(alloca(capacity * sizeof(char*)));
+    spawned = environment_with(envp, entry_start, environment, capacity) &&
+              real().posix_spawn(pid, shim, actions, attributes, argv, environment) == 0;
+  }
+  saved.restore();
+  return spawned;
+}
+
+bool candidate(const char* file) {
+  return file != nullptr && is_launch_candidate(file);
+}
+
+int hooked_execve(const char* function, const char* path, char* const argv[], char* const envp[]) {
+  if (candidate(path)) exec_shim_for_launch(function, path, false, argv, envp);
   return real().execve(path, argv, envp);
 }
 
 int hooked_execvp(const char* function, const char* file, char* const argv[]) {
-  SavedErrno saved;
-  char found[k_path_capacity];
-  const char* program = searched(file, found);
-  exec_shim_for_launch(function, program, argv, environ);
-  saved.restore();
+  if (candidate(file)) exec_shim_for_launch(function, file, true, argv, environ);
   return real().execvp(file, argv);
 }
 
 int hooked_execvpe(const char* file, char* const argv[], char* const envp[]) {
-  SavedErrno saved;
-  char found[k_path_capacity];
-  const char* program = searched(file, found);
-  exec_shim_for_launch("execvpe", program, argv, envp);
-  saved.restore();
+  if (candidate(file)) exec_shim_for_launch("execvpe", file, true, argv, envp);
   return real().execvpe(file, argv, envp);
 }
 
 int hooked_spawn(const char* function, bool search, pid_t* pid, const char* file,
                  const posix_spawn_file_actions_t* actions, const posix_spawnattr_t* attributes,
                  char* const argv[], char* const envp[]) {
-  SavedErrno saved;
-  char found[k_path_capacity];
-  const char* program = search ? searched(file, found) : file;
-  bool spawned = spawn_shim_for_launch(function, program, pid, actions, attributes, argv, envp);
-  saved.restore();
-  if (spawned) return 0;
+  if (candidate(file) &&
+      spawn_shim_for_launch(function, file, search, pid, actions, attributes, argv, envp)) {
+    return 0;
+  }
   spawn_fn original = search ? real().posix_spawnp : real().posix_spawn;
   return original(pid, file, actions, attributes, argv, envp);
 }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <initializer_list>
 #include <iterator>
 
 #include "bounded_text.h"
@@ -70,6 +71,10 @@ int script_index(char* const argv[]) {
     if (arg[0] != '-') return i;
     if (equals(arg, "--")) return argv[i + 1] != nullptr ? i + 1 : 0;
     if (listed(arg, k_no_script_options, std::size(k_no_script_options))) return 0;
+    // "--eval=CODE" and the like run no script either.
+    for (const char* option : {"--eval=", "--print=", "--run=", "--test="}) {
+      if (starts_with(arg, option)) return 0;
+    }
     if (listed(arg, k_value_options, std::size(k_value_options))) {
       if (argv[i + 1] == nullptr) return 0;
       ++i;
@@ -82,22 +87,25 @@ int script_index(char* const argv[]) {
 }
 
 bool is_vitest_script(const char* script) {
-  char absolute[k_path_capacity];
-  absolute[0] = '\0';
+  // Relative scripts are made absolute against the working directory; absolute ones need no
+  // buffer (the hooks' stack is precious).
+  char buffer[k_path_capacity];
+  const char* absolute = script;
   if (script[0] != '/') {
-    if (::getcwd(absolute, sizeof absolute) == nullptr) return false;
-    if (!append(absolute, sizeof absolute, "/")) return false;
+    if (::getcwd(buffer, sizeof buffer) == nullptr) return false;
+    if (!append(buffer, sizeof buffer, "/") || !append(buffer, sizeof buffer, script)) return false;
+    absolute = buffer;
   }
-  if (!append(absolute, sizeof absolute, script)) return false;
   // Covers npm's package directory, pnpm's .pnpm/vitest@…/node_modules/vitest/ and yarn PnP's
   // …/vitest-npm-<version>-….zip/node_modules/vitest/.
   if (ends_with(absolute, "/vitest/vitest.mjs")) return true;
   if (is_bin_vitest(absolute)) return true;
   // A global install: /usr/local/bin/vitest -> ../lib/node_modules/vitest/vitest.mjs.
   if (!equals(base_name(absolute), "vitest")) return false;
-  char target[k_path_capacity];
-  ssize_t length = ::readlink(absolute, target, sizeof target - 1);
-  if (length <= 0) return false;
+  char target[1024];
+  ssize_t length = ::readlink(absolute, target, sizeof target);
+  // A target that fills the buffer may be cut short: its end is unknown, so it is no match.
+  if (length <= 0 || static_cast<std::size_t>(length) >= sizeof target) return false;
   target[length] = '\0';
   return ends_with(target, "vitest/vitest.mjs");
 }

@@ -127,6 +127,10 @@ TEST(LaunchMatch, NodeWithoutAScriptFileIsNotALaunch) {
   EXPECT_EQ(match("/usr/bin/node", {"node", "-e", "/p/node_modules/vitest/vitest.mjs"}).kind,
             LaunchKind::none);
   EXPECT_EQ(match("/usr/bin/node", {"node", "-pe", "1"}).kind, LaunchKind::none);
+  EXPECT_EQ(match("/usr/bin/node", {"node", "--eval=1", "/p/node_modules/vitest/vitest.mjs"}).kind,
+            LaunchKind::none);
+  EXPECT_EQ(match("/usr/bin/node", {"node", "--print=1", "/p/node_modules/vitest/vitest.mjs"}).kind,
+            LaunchKind::none);
   EXPECT_EQ(match("/usr/bin/node", {"node", "--require"}).kind, LaunchKind::none);
 }
 
