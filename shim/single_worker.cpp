@@ -67,6 +67,15 @@ std::optional<VitestVersion> detect_vitest_version(const std::string& real_vites
       }
     }
   }
+  // Yarn PnP runs vitest.mjs from inside its cache zip, which realpath cannot enter; the zip's
+  // name carries the version: …/vitest-npm-<version>-<hash>-<checksum>.zip/node_modules/….
+  if (auto at = real_vitest.rfind("/vitest-npm-"); at != std::string::npos) {
+    auto start = at + std::string("/vitest-npm-").size();
+    auto zip = real_vitest.find(".zip/", start);
+    if (zip != std::string::npos) {
+      if (auto version = parse_version(real_vitest.substr(start, zip - start))) return version;
+    }
+  }
   std::string dir = dirname_of(real_vitest);
   if (dir.ends_with("node_modules/.bin")) {
     return version_from_package_json(dirname_of(dir) + "/vitest/package.json");

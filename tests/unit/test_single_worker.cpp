@@ -123,3 +123,18 @@ TEST(SingleWorker, NoVersionForAForeignPackageOrAPlainProgram) {
 
 }  // namespace
 }  // namespace vq
+
+namespace vq {
+namespace {
+
+TEST(DetectVitestVersion, YarnPnpZipNameCarriesTheVersion) {
+  auto version = detect_vitest_version(
+      "/p/.yarn/cache/vitest-npm-3.2.4-9f1c2e3d4b-0a1b2c3d4e.zip/node_modules/vitest/vitest.mjs");
+  ASSERT_TRUE(version);
+  EXPECT_EQ(*version, (VitestVersion{3, 2, 4}));
+  EXPECT_FALSE(
+      detect_vitest_version("/p/.yarn/cache/vitest-npm-x.zip/node_modules/vitest/vitest.mjs"));
+}
+
+}  // namespace
+}  // namespace vq
