@@ -219,7 +219,11 @@ __attribute__((noinline, cold)) bool spawn_shim_for_launch(
   return spawned;
 }
 
+// glibc declares the exec functions' file argument nonnull, so the compiler would drop a plain
+// NULL test in their definitions here; the empty asm hides what it knows. A NULL file then
+// reaches the real function, which fails with EFAULT as it would have.
 bool candidate(const char* file) {
+  asm("" : "+r"(file));
   return file != nullptr && is_launch_candidate(file);
 }
 

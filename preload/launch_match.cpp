@@ -112,9 +112,20 @@ bool is_vitest_script(const char* script) {
 
 }  // namespace
 
+// Runs on every exec in every process: plain loops, no libc call. (A call into libc from here
+// would be bound lazily, on first use, in every forked child that execs.)
 bool is_launch_candidate(const char* program) {
-  const char* name = base_name(program);
-  return equals(name, "vitest") || equals(name, "node") || equals(name, "nodejs");
+  const char* name = program;
+  for (const char* p = program; *p != '\0'; ++p) {
+    if (*p == '/') name = p + 1;
+  }
+  auto is = [name](const char* word) {
+    const char* a = name;
+    const char* b = word;
+    while (*a != '\0' && *a == *b) ++a, ++b;
+    return *a == *b;
+  };
+  return (name[0] == 'v' && is("vitest")) || (name[0] == 'n' && (is("node") || is("nodejs")));
 }
 
 LaunchMatch match_launch(const char* program, char* const argv[]) {
