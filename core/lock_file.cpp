@@ -1,10 +1,17 @@
 #include "lock_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <pthread.h>
+#include <time.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -36,6 +43,54 @@ int lock_fd_floor() {
   if (limit.rlim_cur >= 1024) return 900;
   return limit.rlim_cur > 32 ? static_cast<int>(limit.rlim_cur) - 16 : 10;
 }
+
+void on_wait_tick(int) {}
+
+// While alive, SIGALRM interrupts a blocking fcntl in this thread every `tick` (a no-op handler
+// without SA_RESTART), so F_SETLKW can be bounded: a repeating timer, because a single one could
+// fire just before the call starts to block, and one aimed at this thread (SIGEV_THREAD_ID), so
+// another thread cannot take the tick. Restores the handler and mask it found.
+class WaitTicks {
+ public:
+  explicit WaitTicks(std::chrono::microseconds tick) {
+    struct sigaction quiet {};
+    quiet.sa_handler = on_wait_tick;
+    sigemptyset(&quiet.sa_mask);
+    ::sigaction(SIGALRM, &quiet, &m_old_action);
+    sigset_t alarm_only;
+    sigemptyset(&alarm_only);
+    sigaddset(&alarm_only, SIGALRM);
+    ::pthread_sigmask(SIG_UNBLOCK, &alarm_only, &m_old_mask);
+    sigevent event{};
+    event.sigev_notify = SIGEV_THREAD_ID;
+    event.sigev_signo = SIGALRM;
+    event._sigev_un._tid = ::gettid();
+    if (::timer_create(CLOCK_MONOTONIC, &event, &m_timer) != 0) return;
+    m_armed = true;
+    itimerspec period{};
+    period.it_value.tv_nsec = static_cast<long>(tick.count()) * 1000;
+    period.it_interval = period.it_value;
+    ::timer_settime(m_timer, 0, &period, nullptr);
+  }
+  ~WaitTicks() {
+    int saved_errno = errno;
+    // A tick raised before the timer went was delivered on return from that call, to the no-op
+    // handler still in place.
+    if (m_armed) ::timer_delete(m_timer);
+    ::sigaction(SIGALRM, &m_old_action, nullptr);
+    ::pthread_sigmask(SIG_SETMASK, &m_old_mask, nullptr);
+    errno = saved_errno;
+  }
+  WaitTicks(const WaitTicks&) = delete;
+  WaitTicks& operator=(const WaitTicks&) = delete;
+  bool armed() const { return m_armed; }
+
+ private:
+  struct sigaction m_old_action {};
+  sigset_t m_old_mask{};
+  timer_t m_timer{};
+  bool m_armed = false;
+};
 
 }  // namespace
 
@@ -79,20 +134,36 @@ Result<LockFile::UpdateGuard> LockFile::lock_update(std::chrono::milliseconds li
   for (int signal : {SIGTSTP, SIGTTIN, SIGTTOU}) sigaddset(&stops, signal);
   ::sigprocmask(SIG_BLOCK, &stops, &saved);
 
-  // F_SETLK with a short backoff instead of F_SETLKW, so the wait can be bounded.
+  // Uncontended, one F_SETLK. Otherwise F_SETLKW: the kernel hands the lock over the moment
+  // its holder lets go (polling with backoff waited up to 2 ms more per try when many waiters
+  // woke together). Ticks bound the wait; a stopped or stuck holder is reported below. Without a
+  // timer (none left), the old way: F_SETLK with a short backoff.
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  auto pause = std::chrono::microseconds(20);
-  for (;;) {
+  int error = 0;
+  {
     struct flock lock = byte_range(F_WRLCK, k_update_lock_byte, 1);
     if (::fcntl(m_fd, F_SETLK, &lock) == 0) return UpdateGuard(m_fd, saved);
-    if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
-      int err = errno;
-      ::sigprocmask(SIG_SETMASK, &saved, nullptr);
-      return Error::from_errno("cannot lock the slot table", err);
+    error = errno;
+    std::optional<WaitTicks> ticks;
+    if (error == EAGAIN || error == EACCES) ticks.emplace(std::chrono::microseconds(50'000));
+    const bool blocking = ticks && ticks->armed();
+    auto pause = std::chrono::microseconds(20);
+    while (error == EAGAIN || error == EACCES || error == EINTR || error == EDEADLK) {
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      if (!blocking || error == EDEADLK) {
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::microseconds(2000));
+      }
+      lock = byte_range(F_WRLCK, k_update_lock_byte, 1);
+      if (::fcntl(m_fd, blocking ? F_SETLKW : F_SETLK, &lock) == 0) {
+        return UpdateGuard(m_fd, saved);
+      }
+      error = errno;
     }
-    if (std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(2000));
+  }
+  if (error != EINTR && error != EAGAIN && error != EACCES && error != EDEADLK) {
+    ::sigprocmask(SIG_SETMASK, &saved, nullptr);
+    return Error::from_errno("cannot lock the slot table", error);
   }
   ::sigprocmask(SIG_SETMASK, &saved, nullptr);
   auto holder = holder_of(m_fd, k_update_lock_byte);
