@@ -343,6 +343,11 @@ Env ShimTest::env_for(const std::string& id, const Env& overrides) const {
   for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
     if (const char* value = std::getenv(name)) env[name] = value;
   }
+  apply_overrides(env, overrides);
+  return env;
+}
+
+void apply_overrides(Env& env, const Env& overrides) {
   for (const auto& [name, value] : overrides) {
     if (value.empty()) {
       env.erase(name);
@@ -350,7 +355,6 @@ Env ShimTest::env_for(const std::string& id, const Env& overrides) const {
       env[name] = value;
     }
   }
-  return env;
 }
 
 Launch ShimTest::shim_launch(const std::string& id, const Env& overrides,

@@ -81,6 +81,9 @@ class Pty {
 
 using Env = std::map<std::string, std::string>;
 
+// Sets each of `overrides` in `env`; an empty value removes the variable.
+void apply_overrides(Env& env, const Env& overrides);
+
 struct Launch {
   std::string program;            // path to execute
   std::vector<std::string> argv;  // argv[0] included

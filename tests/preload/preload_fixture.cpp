@@ -84,13 +84,7 @@ Env HookTest::env_for(Preload preload, const Env& overrides) const {
       {"PROBE_DROP", "arrived-from-environ"},
   };
   if (preload == Preload::on) env["LD_PRELOAD"] = preload_library();
-  for (const auto& [name, value] : overrides) {
-    if (value.empty()) {
-      env.erase(name);
-    } else {
-      env[name] = value;
-    }
-  }
+  mp::apply_overrides(env, overrides);
   return env;
 }
 

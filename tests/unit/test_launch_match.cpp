@@ -11,27 +11,16 @@
 
 #include <gtest/gtest.h>
 
+#include "c_strings.h"
 #include "temp_dir.h"
 
 namespace vq::preload {
 namespace {
 
-// argv as the hooks receive it: NULL-terminated, pointing into `storage`.
-class Argv {
- public:
-  Argv(std::initializer_list<std::string> words) : m_storage(words) {
-    for (auto& word : m_storage) m_pointers.push_back(word.data());
-    m_pointers.push_back(nullptr);
-  }
-  char* const* get() const { return m_pointers.data(); }
-
- private:
-  std::vector<std::string> m_storage;
-  std::vector<char*> m_pointers;
-};
+using Strings = test::CStrings;
 
 LaunchMatch match(const std::string& program, std::initializer_list<std::string> words) {
-  Argv argv(words);
+  Strings argv(words);
   return match_launch(program.c_str(), argv.get());
 }
 

@@ -10,24 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include "c_strings.h"
 #include "temp_dir.h"
 
 namespace vq::preload {
 namespace {
 
-// A NULL-terminated array of C strings over `words`.
-class CArray {
- public:
-  CArray(std::initializer_list<std::string> words) : m_storage(words) {
-    for (auto& word : m_storage) m_pointers.push_back(word.data());
-    m_pointers.push_back(nullptr);
-  }
-  char* const* get() const { return m_pointers.data(); }
-
- private:
-  std::vector<std::string> m_storage;
-  std::vector<char*> m_pointers;
-};
+using Strings = test::CStrings;
 
 // A project with an executable node_modules/.bin/vitest and an executable stand-in shim.
 class DecideTest : public ::testing::Test {
@@ -43,8 +32,8 @@ class DecideTest : public ::testing::Test {
   }
   std::string bin() const { return m_dir / "p/node_modules/.bin/vitest"; }
   std::string shim() const { return m_dir / "shim"; }
-  Verdict verdict(const CArray& env, const std::string& program = "") const {
-    CArray argv{"vitest", "run"};
+  Verdict verdict(const Strings& env, const std::string& program = "") const {
+    Strings argv{"vitest", "run"};
     std::string target = program.empty() ? bin() : program;
     return decide(target.c_str(), argv.get(), env.get(), ::getpid(), shim().c_str()).verdict;
   }
@@ -53,41 +42,41 @@ class DecideTest : public ::testing::Test {
 };
 
 TEST_F(DecideTest, AVitestLaunchIsRedirected) {
-  EXPECT_EQ(verdict(CArray{"PATH=/bin"}), Verdict::redirect);
+  EXPECT_EQ(verdict(Strings{"PATH=/bin"}), Verdict::redirect);
 }
 
 TEST_F(DecideTest, AnythingElsePasses) {
-  EXPECT_EQ(verdict(CArray{"PATH=/bin"}, "/bin/true"), Verdict::pass);
+  EXPECT_EQ(verdict(Strings{"PATH=/bin"}, "/bin/true"), Verdict::pass);
 }
 
 TEST_F(DecideTest, TheShimsOwnExecChainPasses) {
   std::string routed = "VQ_ROUTED=" + std::to_string(::getpid());
-  EXPECT_EQ(verdict(CArray{routed}), Verdict::routed);
+  EXPECT_EQ(verdict(Strings{routed}), Verdict::routed);
 }
 
 TEST_F(DecideTest, AnotherProcessesRoutedMarkerDoesNotCount) {
   // A process started inside a holder's tree inherits VQ_ROUTED naming the holder: its own
   // launch must still go through the shim (which lets nested runs pass).
   std::string routed = "VQ_ROUTED=" + std::to_string(::getpid() + 1);
-  EXPECT_EQ(verdict(CArray{routed}), Verdict::redirect);
+  EXPECT_EQ(verdict(Strings{routed}), Verdict::redirect);
 }
 
 TEST_F(DecideTest, DisabledPasses) {
-  EXPECT_EQ(verdict(CArray{"VQ_DISABLE=yes"}), Verdict::disabled);
-  EXPECT_EQ(verdict(CArray{"VQ_DISABLE=0"}), Verdict::redirect);
+  EXPECT_EQ(verdict(Strings{"VQ_DISABLE=yes"}), Verdict::disabled);
+  EXPECT_EQ(verdict(Strings{"VQ_DISABLE=0"}), Verdict::redirect);
 }
 
 TEST_F(DecideTest, MissingTargetKeepsTheOriginalFailure) {
-  EXPECT_EQ(verdict(CArray{}, m_dir / "q/node_modules/.bin/vitest"), Verdict::missing);
+  EXPECT_EQ(verdict(Strings{}, m_dir / "q/node_modules/.bin/vitest"), Verdict::missing);
 }
 
 TEST_F(DecideTest, MissingShimPasses) {
   std::filesystem::remove(shim());
-  EXPECT_EQ(verdict(CArray{}), Verdict::no_shim);
+  EXPECT_EQ(verdict(Strings{}), Verdict::no_shim);
 }
 
 TEST(Redirect, EnvValueFindsExactNamesOnly) {
-  CArray env{"VQ_SHIMX=a", "VQ_SHIM=b", "OTHER=c"};
+  Strings env{"VQ_SHIMX=a", "VQ_SHIM=b", "OTHER=c"};
   EXPECT_STREQ(env_value(env.get(), "VQ_SHIM"), "b");
   EXPECT_EQ(env_value(env.get(), "VQ"), nullptr);
   EXPECT_EQ(env_value(nullptr, "VQ_SHIM"), nullptr);
@@ -115,7 +104,7 @@ TEST(Redirect, FormatsIndexAndTarget) {
 }
 
 TEST(Redirect, EnvironmentReplacesAnyOldRedirectAndEndsWithNull) {
-  CArray env{"A=1", "VQ_REDIRECT=1:/old", "B=2"};
+  Strings env{"A=1", "VQ_REDIRECT=1:/old", "B=2"};
   char extra[] = "VQ_REDIRECT=1:/new";
   char* out[8];
   ASSERT_TRUE(environment_with(env.get(), extra, out, 8));
@@ -126,7 +115,7 @@ TEST(Redirect, EnvironmentReplacesAnyOldRedirectAndEndsWithNull) {
 }
 
 TEST(Redirect, EnvironmentThatDoesNotFitIsRefused) {
-  CArray env{"A=1", "B=2", "C=3"};
+  Strings env{"A=1", "B=2", "C=3"};
   char extra[] = "X=1";
   char* out[5];
   EXPECT_FALSE(environment_with(env.get(), extra, out, 4));
