@@ -48,6 +48,8 @@
 set -uo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=records.sh
+source "$E2E_DIR/records.sh"
 PROG=$(basename "$0")
 
 if [[ $# -ne 3 ]]; then
@@ -244,19 +246,6 @@ wait_launches() {
   local d=$1 n j; shift
   for j in $(jobs -p); do [[ $j != "$SAMPLER_PID" ]] && wait "$j"; done
   for n in "$@"; do [[ -f $d/$n.rc ]] || echo 98 >"$d/$n.rc"; done
-}
-
-records_of() { awk -v r="$2" '$1 == r { print $2, $5, $6 }' "$1/records" 2>/dev/null; }
-
-files_done() {
-  records_of "$1" "$2" | awk '{ s[$1 " " $2] = 1 } END { n = 0; for (k in s) if (k ~ / end$/) { f = k; sub(/ end$/, "", f); if ((f " start") in s) n++ } print n }'
-}
-
-# Maximum number of test files of one run in progress at the same instant.
-file_concurrency() {
-  records_of "$1" "$2" |
-    awk '{ print $3, ($2 == "start" ? 1 : 0) }' | sort -k1,1n -k2,2n |
-    awk 'BEGIN { c = 0; m = 0 } { if ($2 == 1) { c++; if (c > m) m = c } else c-- } END { print m }'
 }
 
 # Maximum number of runs (interval first start .. last end) in progress at the

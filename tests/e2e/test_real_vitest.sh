@@ -28,6 +28,8 @@
 set -uo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=records.sh
+source "$E2E_DIR/records.sh"
 PROG=$(basename "$0")
 
 if [[ $# -ne 2 ]]; then
@@ -113,22 +115,6 @@ wait_runs() {
   for n in "$@"; do [[ -f $d/$n.rc ]] || echo 98 >"$d/$n.rc"; done
 }
 
-# Records of one run as "file event ms".
-records_of() { awk -v r="$2" '$1 == r { print $2, $5, $6 }' "$1/records" 2>/dev/null; }
-
-# Number of distinct files with both a start and an end record in a run.
-files_done() {
-  records_of "$1" "$2" | awk '{ s[$1 " " $2] = 1 } END { n = 0; for (k in s) if (k ~ / end$/) { f = k; sub(/ end$/, "", f); if ((f " start") in s) n++ } print n }'
-}
-
-# Maximum number of test files of one run in progress at the same instant.
-# Intervals that only touch (end == start) do not overlap.
-max_concurrency() {
-  records_of "$1" "$2" |
-    awk '{ print $3, ($2 == "start" ? 1 : 0) }' | sort -k1,1n -k2,2n |
-    awk 'BEGIN { c = 0; m = 0 } { if ($2 == 1) { c++; if (c > m) m = c } else c-- } END { print m }'
-}
-
 # "first-start last-end" of one run (all its files).
 run_span() {
   records_of "$1" "$2" | awk 'BEGIN { s = ""; e = "" }
@@ -203,7 +189,7 @@ if [[ $ok == 1 ]]; then
     fail "neither run printed 'vq: waiting' on stderr"
     show_run "$A" run1; show_run "$A" run2
   fi
-  info "max file concurrency within runs (forcing on): run1=$(max_concurrency "$A" run1) run2=$(max_concurrency "$A" run2)"
+  info "max file concurrency within runs (forcing on): run1=$(file_concurrency "$A" run1) run2=$(file_concurrency "$A" run2)"
 fi
 
 # ---------------------------------------------------------------------------
@@ -212,7 +198,7 @@ B=$WORK/b; mkdir -p "$B"
 start_run "$B" solo VQ_QUEUE_DIR="$B/q"
 wait_runs "$B" solo
 if check_rc "$B" solo && check_all_files "$B" solo; then
-  mc=$(max_concurrency "$B" solo)
+  mc=$(file_concurrency "$B" solo)
   read -r s e <<<"$(run_span "$B" solo)"
   if [[ $mc == 1 ]]; then
     pass "max file concurrency 1 (files ran one after another, $NFILES files in $((e - s)) ms)"
@@ -232,7 +218,7 @@ C=$WORK/c; mkdir -p "$C"
 start_run "$C" control VQ_QUEUE_DIR="$C/q" VQ_SINGLE_WORKER=0
 wait_runs "$C" control
 if check_rc "$C" control && check_all_files "$C" control; then
-  mc=$(max_concurrency "$C" control)
+  mc=$(file_concurrency "$C" control)
   read -r s e <<<"$(run_span "$C" control)"
   if ((mc > 1)); then
     pass "max file concurrency $mc without forcing ($NFILES files in $((e - s)) ms), so check b can fail"
