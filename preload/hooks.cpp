@@ -43,9 +43,10 @@ struct RealFunctions {
 
 RealFunctions g_real;
 
-// The shim beside this library as LD_PRELOAD named it when the process started, else the shim of
-// the installation it was built for (a library listed in /etc/ld.so.preload). Static, so no
-// hook needs a path buffer for it; VQ_SHIM in the exec's environment overrides it.
+// The shim beside this library as LD_PRELOAD named it when the process started, else beside the
+// file the loader mapped (a library listed in /etc/ld.so.preload, or an installation moved or
+// packaged under another prefix), else the shim of the installation it was built for. Static,
+// so no hook needs a path buffer for it; VQ_SHIM in the exec's environment overrides it.
 char g_shim[k_path_capacity] = VQ_DEFAULT_SHIM;
 
 // More entries than this and the environment copy (on the stack) would be too big: the launch
@@ -67,7 +68,12 @@ __attribute__((constructor)) void initialise() {
   int saved_errno = errno;
   resolve_real_functions();
   char shim[k_path_capacity];
-  if (shim_from_preload_list(env_value(environ, "LD_PRELOAD"), shim, sizeof shim)) {
+  Dl_info self{};
+  // dladdr only when LD_PRELOAD does not name the library: it walks the loader's list of
+  // objects, which the common case need not pay for in every process.
+  if (shim_from_preload_list(env_value(environ, "LD_PRELOAD"), shim, sizeof shim) ||
+      (dladdr(reinterpret_cast<void*>(&initialise), &self) != 0 &&
+       shim_from_preload_list(self.dli_fname, shim, sizeof shim))) {
     std::memcpy(g_shim, shim, std::strlen(shim) + 1);
   }
   errno = saved_errno;

@@ -266,6 +266,23 @@ TEST_F(ShimChoiceTest, VqShimOverridesTheShimBesideTheLibrary) {
   }
 }
 
+// When LD_PRELOAD does not name the library by path (here a bare name the loader finds through
+// LD_LIBRARY_PATH; in practice /etc/ld.so.preload), the shim beside the file the loader mapped
+// is used, not the build's install prefix: a packaged or moved installation still finds its shim.
+TEST_F(ShimChoiceTest, ShimBesideTheMappedLibraryWhenLdPreloadNamesNoPath) {
+  const std::string project = make_project("P");
+  const std::string moved = tmp() + "/moved";
+  std::filesystem::create_directories(moved + "/shims");
+  std::filesystem::copy_file(preload_library(), moved + "/libvq-preload.so");
+  std::filesystem::copy_file(VQ_SHIM_PATH, moved + "/shims/vitest");
+  const auto result = run_probe(
+      "execve", Preload::on, project + "/node_modules/.bin/vitest", {"vitest"},
+      {{"VQ_DEBUG", "1"}, {"LD_PRELOAD", "libvq-preload.so"}, {"LD_LIBRARY_PATH", moved}});
+  EXPECT_EQ(result.status, exited(0));
+  EXPECT_NE(result.err.find("via the shim " + moved + "/shims/vitest\n"), std::string::npos)
+      << result.err;
+}
+
 // Fail open: without a runnable shim the launch still runs, unqueued.
 TEST_F(ShimChoiceTest, MissingShimRunsTheLaunchUnqueued) {
   const std::string project = make_project("P");

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# End-to-end test of install/vq-install in a throwaway HOME (the prefix is HOME/.local):
+#   1. install with --limit 2 --queue-dir Q into a HOME that already has a user's files: a
+#      .bashrc with their own lines and their own LD_PRELOAD entry (no final newline), a
+#      .profile that is a symlink into a dotfiles folder (and sources .bashrc, as Debian's does)
+#   2. in a fresh `bash -l` and a fresh `sh -l`, unmodified `pnpm test` in fixture-v5 goes through
+#      the queue: an admitted line in Q's log for each; `bash -l` keeps the user's LD_PRELOAD
+#      entry beside vq's; `vitest` resolves to the shim
+#   3. a second install changes no file in HOME (sha256, mode, type and link target of every
+#      entry, before and after)
+#   4. --check passes; with a line after vq's block that puts another `vitest` first on PATH, it
+#      fails and names that vitest and the file
+#   5. --uninstall (the installed copy) restores HOME byte for byte: the snapshot taken before
+#      the install equals the one after; the queue directory is gone
+#   6. `cmake --build B --target package` builds a .deb; `dpkg-deb -c` lists the shim, the
+#      library, vq-admin and vq-install under /usr; its only maintainer script is prerm, which
+#      touches no shell file; the extracted vq-admin runs
+#
+# Usage: test_vq_install.sh SOURCE_DIR WORK_DIR FIXTURE_V5
+#   WORK_DIR keeps the Release build vq-install makes between runs (the prefix path stays the
+#   same, so a second run rebuilds nothing); everything else in it is made afresh.
+set -uo pipefail
+
+if [[ $# -ne 3 ]]; then
+  echo "usage: $0 SOURCE_DIR WORK_DIR FIXTURE_V5" >&2
+  exit 2
+fi
+src=$(cd "$1" && pwd)
+mkdir -p "$2"
+work=$(cd "$2" && pwd)
+fixture=$(cd "$3" && pwd)
+e2e_dir=$src/tests/e2e
+tools_bin=$e2e_dir/tools/node_modules/.bin
+[[ -x $tools_bin/pnpm ]] || { echo "FAIL: no pnpm at $tools_bin/pnpm: run tests/e2e/setup.sh" >&2; exit 1; }
+[[ -e $fixture/node_modules/.bin/vitest ]] || { echo "FAIL: $fixture is not installed: run tests/e2e/setup.sh" >&2; exit 1; }
+
+home=$work/home
+queue=$work/queue
+build=$work/build
+prefix=$home/.local
+rm -rf "$home" "$queue" "$work/other" "$work/xdg" "$work/deb" "$work"/*.deb "$build"/*.deb
+mkdir -p "$home/dotfiles" "$work/other" "$work/xdg"
+
+failures=0
+pass() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# Every entry of a tree: path, type, mode, link target; then the sha256 of every file.
+snapshot() {
+  (cd "$1" && find . -printf '%p %y %m %l\n' | LC_ALL=C sort &&
+     find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
+
+# A user's preload library of their own, which must survive.
+cc -shared -fPIC -o "$work/libuser.so" -x c - <<<'int vq_test_user_library;' \
+  || { echo "FAIL: cannot build the user's library with cc" >&2; exit 1; }
+printf '# the user'"'"'s own bashrc\nalias ll="ls -l"\nexport LD_PRELOAD=%s' "$work/libuser.so" \
+  >"$home/.bashrc"
+printf '# dotfiles/profile\nif [ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ]; then\n  . "$HOME/.bashrc"\nfi\n' \
+  >"$home/dotfiles/profile"
+ln -s dotfiles/profile "$home/.profile"
+before=$(snapshot "$home")
+
+run_install() { env HOME="$home" bash "$src/install/vq-install" --build-dir "$build" "$@"; }
+
+# --- 1. install ---------------------------------------------------------------------------
+if out=$(run_install --limit 2 --queue-dir "$queue" 2>&1); then
+  pass "vq-install --limit 2 --queue-dir Q exited 0"
+else
+  echo "$out"
+  fail "vq-install exited non-zero"
+  exit 1
+fi
+echo "$out" | sed 's/^/  | /'
+[[ -L $home/.profile ]] && pass ".profile is still a symlink (its target got the block)" \
+  || fail ".profile is no longer a symlink"
+
+# --- 2. pnpm test in new login shells ----------------------------------------------------------
+admitted() { cat "$queue"/*.log 2>/dev/null | grep -c 'event=admitted'; }
+node_dir=""
+[[ -x $e2e_dir/tools-node/node_modules/.bin/node ]] && node_dir=$e2e_dir/tools-node/node_modules/.bin
+for shell in "bash -l" "sh -l"; do
+  before_count=$(admitted)
+  # As a user's new terminal: nothing inherited but HOME and TERM. Caches of pnpm and node go
+  # outside HOME (they are not vq's to undo). pnpm and a new enough node are added after the
+  # shell's startup files ran, behind the shim.
+  shell_out=$(cd "$fixture" && env -i HOME="$home" TERM=dumb PATH=/usr/bin:/bin \
+    XDG_CACHE_HOME="$work/xdg/cache" XDG_DATA_HOME="$work/xdg/data" XDG_STATE_HOME="$work/xdg/state" \
+    XDG_CONFIG_HOME="$work/xdg/config" npm_config_update_notifier=false CI=1 \
+    NODE_DIR="$node_dir" TOOLS_BIN="$tools_bin" $shell -c '
+      printf "vitest=%s\n" "$(command -v vitest)"
+      printf "ld_preload=%s\n" "$LD_PRELOAD"
+      first=${PATH%%:*}
+      PATH="$first${NODE_DIR:+:$NODE_DIR}:$TOOLS_BIN:${PATH#*:}"
+      pnpm test >pnpm.out 2>&1; printf "pnpm_exit=%s\n" "$?"' 2>&1)
+  after_count=$(admitted)
+  if grep -qx "pnpm_exit=0" <<<"$shell_out"; then
+    pass "$shell: pnpm test exited 0"
+  else
+    fail "$shell: pnpm test failed: $shell_out"; cat "$fixture/pnpm.out" 2>/dev/null | tail -20
+  fi
+  rm -f "$fixture/pnpm.out"
+  if [[ $after_count -eq $((before_count + 1)) ]]; then
+    pass "$shell: the run went through the queue (admitted lines in Q's log: $before_count -> $after_count)"
+  else
+    fail "$shell: admitted lines in Q's log went $before_count -> $after_count, not +1"
+  fi
+  grep -qx "vitest=$prefix/lib/vq/shims/vitest" <<<"$shell_out" \
+    && pass "$shell: vitest resolves to the shim" || fail "$shell: vitest does not resolve to the shim: $shell_out"
+  if [[ $shell == "bash -l" ]]; then
+    grep -qx "ld_preload=$prefix/lib/vq/libvq-preload.so:$work/libuser.so" <<<"$shell_out" \
+      && pass "bash -l: LD_PRELOAD holds vq's library and the user's own" \
+      || fail "bash -l: LD_PRELOAD is not vq's library then the user's: $shell_out"
+  fi
+done
+grep -q 'limit=2\|"limit": 2\|Limit: 2' <(env VQ_QUEUE_DIR="$queue" "$prefix/bin/vq-admin" status 2>&1) \
+  && pass "vq-admin status shows the configured limit 2" || fail "vq-admin status does not show limit 2"
+
+# --- 3. a second install changes nothing ---------------------------------------------------
+first=$(snapshot "$home")
+run_install >/dev/null 2>&1 || fail "the second vq-install exited non-zero"
+second=$(snapshot "$home")
+if [[ $first == "$second" ]]; then
+  pass "a second install changed no file in HOME ($(grep -c . <<<"$first") entries and checksums compared)"
+else
+  fail "a second install changed HOME:"; diff <(echo "$first") <(echo "$second") | head -20
+fi
+
+# --- 4. --check -------------------------------------------------------------------------------
+check_out=$(env HOME="$home" SHELL=/bin/bash "$prefix/bin/vq-install" --check 2>&1)
+check_status=$?
+[[ $check_status -eq 0 ]] && grep -q "check passed" <<<"$check_out" \
+  && pass "--check passes on the fresh install" || { fail "--check failed on the fresh install"; echo "$check_out"; }
+printf '#!/bin/sh\necho not vq\n' >"$work/other/vitest"
+chmod +x "$work/other/vitest"
+cp "$home/.bashrc" "$work/bashrc.saved"
+printf 'export PATH=%s:$PATH\n' "$work/other" >>"$home/.bashrc"
+check_out=$(env HOME="$home" SHELL=/bin/bash "$prefix/bin/vq-install" --check 2>&1)
+check_status=$?
+echo "$check_out" | grep -E 'FAIL|fix:' | sed 's/^/  | /'
+if [[ $check_status -eq 1 ]] && grep -q "FAIL  vitest resolves to $work/other/vitest" <<<"$check_out" \
+  && grep -q "mentioned in: $home/.bashrc" <<<"$check_out"; then
+  pass "--check reports the broken PATH (exit 1, names $work/other/vitest and .bashrc)"
+else
+  fail "--check did not report the broken PATH (exit $check_status)"; echo "$check_out"
+fi
+cat "$work/bashrc.saved" >"$home/.bashrc"
+
+# --- 5. --uninstall -----------------------------------------------------------------------------
+if env HOME="$home" "$prefix/bin/vq-install" --uninstall; then
+  pass "--uninstall exited 0"
+else
+  fail "--uninstall exited non-zero"
+fi
+after=$(snapshot "$home")
+if [[ $before == "$after" ]]; then
+  pass "--uninstall restored HOME byte for byte ($(grep -c . <<<"$before") entries and checksums compared)"
+else
+  fail "HOME differs from before the install:"; diff <(echo "$before") <(echo "$after") | head -20
+fi
+[[ ! -e $queue ]] && pass "the idle queue directory is gone" || fail "the queue directory $queue is still there"
+
+# --- 6. the .deb ---------------------------------------------------------------------------------
+if cmake --build "$build" --target package >"$work/package.log" 2>&1; then
+  deb=$(ls "$build"/vq_*.deb 2>/dev/null | head -n 1)
+  listing=$(dpkg-deb -c "$deb")
+  missing=()
+  for f in ./usr/lib/vq/shims/vitest ./usr/lib/vq/libvq-preload.so ./usr/bin/vq-admin ./usr/bin/vq-install; do
+    grep -q " $f\$" <<<"$listing" || missing+=("$f")
+  done
+  if [[ ${#missing[@]} -eq 0 ]] && ! grep -v ' \./usr/' <<<"$listing" | grep -q .; then
+    pass "$(basename "$deb") lists the shim, the library, vq-admin and vq-install, all under ./usr/"
+  else
+    fail "the .deb lacks ${missing[*]:-nothing} or has files outside /usr:"; echo "$listing"
+  fi
+  mkdir -p "$work/deb/control"
+  dpkg-deb -e "$deb" "$work/deb/control"
+  scripts=$(cd "$work/deb/control" && ls | grep -Ev '^(control|md5sums|conffiles)$' | tr '\n' ' ')
+  if [[ $scripts == "prerm " ]] && ! grep -Eq 'HOME|profile|bashrc|zshrc' "$work/deb/control/prerm"; then
+    pass "the only maintainer script is prerm, and it touches no shell file"
+  else
+    fail "maintainer scripts: '$scripts'"
+  fi
+  dpkg-deb -x "$deb" "$work/deb/root"
+  "$work/deb/root/usr/bin/vq-admin" --help >/dev/null 2>&1 \
+    && pass "the packaged vq-admin runs" || fail "the packaged vq-admin does not run"
+else
+  tail -20 "$work/package.log"
+  fail "cmake --build --target package failed"
+fi
+
+echo
+if [[ $failures -eq 0 ]]; then
+  echo "test_vq_install: all checks passed"
+  exit 0
+fi
+echo "test_vq_install: $failures check(s) failed"
+exit 1
