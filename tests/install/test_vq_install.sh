@@ -8,6 +8,8 @@
 #      entry beside vq's; `vitest` resolves to the shim
 #   3. a second install changes no file in HOME (sha256, mode, type and link target of every
 #      entry, before and after)
+#      A library that differs from the build, mapped by a running process: a re-install
+#      replaces it by rename (new inode), the process runs on with the old file
 #   4. --check passes; with a line after vq's block that puts another `vitest` first on PATH, it
 #      fails and names that vitest and the file
 #   5. --uninstall (the installed copy) restores HOME byte for byte: the snapshot taken before
@@ -125,6 +127,28 @@ if [[ $first == "$second" ]]; then
 else
   fail "a second install changed HOME:"; diff <(echo "$first") <(echo "$second") | head -20
 fi
+
+# --- 3b. an upgrade replaces files by rename --------------------------------------------------
+# A library that differs from the build (as after an upgrade) while a process has it mapped: the
+# re-install must give it a new inode and leave the running process its old file, never rewrite
+# the mapped file in place (nor a running shim: ETXTBSY).
+library=$prefix/lib/vq/libvq-preload.so
+cp -p "$library" "$work/lib.old" && printf 'x' >>"$work/lib.old" && mv -f "$work/lib.old" "$library"
+old_inode=$(stat -c %i "$library")
+LD_PRELOAD=$library sleep 120 &
+sleeper=$!
+sleep 0.3
+run_install >/dev/null 2>&1 || fail "the re-install over a changed library exited non-zero"
+new_inode=$(stat -c %i "$library")
+if [[ $new_inode != "$old_inode" ]] && kill -0 "$sleeper" 2>/dev/null \
+  && grep -q "libvq-preload.so (deleted)" "/proc/$sleeper/maps"; then
+  pass "a changed library was replaced by rename (inode $old_inode -> $new_inode); the process mapping the old one runs on"
+else
+  fail "the library was not replaced by rename (inode $old_inode -> $new_inode) or the process mapping it died"
+fi
+kill "$sleeper" 2>/dev/null; wait "$sleeper" 2>/dev/null
+[[ $(snapshot "$home") == "$second" ]] && pass "after the re-install HOME is as after the first install" \
+  || fail "the re-install left HOME different from the first install"
 
 # --- 4. --check -------------------------------------------------------------------------------
 check_out=$(env HOME="$home" SHELL=/bin/bash "$prefix/bin/vq-install" --check 2>&1)
