@@ -6,6 +6,8 @@
 #   2. in a fresh `bash -l` and a fresh `sh -l`, unmodified `pnpm test` in fixture-v5 goes through
 #      the queue: an admitted line in Q's log for each; `bash -l` keeps the user's LD_PRELOAD
 #      entry beside vq's; `vitest` resolves to the shim
+#      `zsh -l -i` and `fish -l` (their startup files existed): vitest is the shim, LD_PRELOAD
+#      holds vq's library (and zsh the user's), a new process maps it
 #   3. a second install changes no file in HOME (sha256, mode, type and link target of every
 #      entry, before and after)
 #      A library that differs from the build, mapped by a running process: a re-install
@@ -61,6 +63,9 @@ printf '# the user'"'"'s own bashrc\nalias ll="ls -l"\nexport LD_PRELOAD=%s' "$w
 printf '# dotfiles/profile\nif [ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ]; then\n  . "$HOME/.bashrc"\nfi\n' \
   >"$home/dotfiles/profile"
 ln -s dotfiles/profile "$home/.profile"
+printf '# the user'"'"'s zshrc\nexport LD_PRELOAD=%s\n' "$work/libuser.so" >"$home/.zshrc"
+mkdir -p "$home/.config/fish"
+printf '# the user'"'"'s fish config\nset -gx USER_FISH 1\n' >"$home/.config/fish/config.fish"
 before=$(snapshot "$home")
 
 run_install() { env HOME="$home" bash "$src/install/vq-install" --build-dir "$build" "$@"; }
@@ -113,6 +118,22 @@ for shell in "bash -l" "sh -l"; do
     grep -qx "ld_preload=$prefix/lib/vq/libvq-preload.so:$work/libuser.so" <<<"$shell_out" \
       && pass "bash -l: LD_PRELOAD holds vq's library and the user's own" \
       || fail "bash -l: LD_PRELOAD is not vq's library then the user's: $shell_out"
+  fi
+done
+# zsh and fish users: ~/.zshrc and config.fish existed, so they got the block too.
+for shell in "zsh -l -i" "fish -l"; do
+  command -v "${shell%% *}" >/dev/null || { fail "${shell%% *} is not installed (tests/run installs it)"; continue; }
+  # fish keeps its history under XDG_DATA_HOME: outside HOME, it is not vq's to undo.
+  shell_out=$(env -i HOME="$home" TERM=dumb PATH=/usr/bin:/bin XDG_DATA_HOME="$work/xdg/data" \
+    XDG_CACHE_HOME="$work/xdg/cache" $shell -c \
+    'echo "vitest=$(command -v vitest)"; echo "ld_preload=$LD_PRELOAD"; echo "mapped=$(grep -c libvq-preload /proc/self/maps)"; echo "limit=$VQ_MAX_PROCESSES"' 2>/dev/null)
+  expected_ld=$prefix/lib/vq/libvq-preload.so
+  [[ $shell == zsh* ]] && expected_ld=$expected_ld:$work/libuser.so
+  if grep -qx "vitest=$prefix/lib/vq/shims/vitest" <<<"$shell_out" && grep -qx "ld_preload=$expected_ld" <<<"$shell_out" \
+    && ! grep -qx "mapped=0" <<<"$shell_out" && grep -qx "limit=2" <<<"$shell_out"; then
+    pass "$shell: vitest resolves to the shim, LD_PRELOAD=$expected_ld and a new process maps it, limit 2"
+  else
+    fail "$shell: not wired: $shell_out"
   fi
 done
 grep -q 'limit=2\|"limit": 2\|Limit: 2' <(env VQ_QUEUE_DIR="$queue" "$prefix/bin/vq-admin" status 2>&1) \
