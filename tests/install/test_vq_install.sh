@@ -12,6 +12,9 @@
 #      entry, before and after)
 #      A library that differs from the build, mapped by a running process: a re-install
 #      replaces it by rename (new inode), the process runs on with the old file
+#      The installed copy wires a bare HOME (zsh user, symlinked .bashrc to a missing file,
+#      dangling .bash_login): created files have the umask's mode, links survive, --uninstall
+#      restores that HOME byte for byte and leaves the first HOME's installation alone
 #   4. --check passes; with a line after vq's block that puts another `vitest` first on PATH, it
 #      fails and names that vitest and the file
 #   5. --uninstall (the installed copy) restores HOME byte for byte: the snapshot taken before
@@ -42,7 +45,7 @@ home=$work/home
 queue=$work/queue
 build=$work/build
 prefix=$home/.local
-rm -rf "$home" "$queue" "$work/other" "$work/xdg" "$work/deb" "$work"/*.deb "$build"/*.deb
+rm -rf "$home" "$work/home2" "$queue" "$work/other" "$work/xdg" "$work/deb" "$work"/*.deb "$build"/*.deb
 mkdir -p "$home/dotfiles" "$work/other" "$work/xdg"
 
 failures=0
@@ -170,6 +173,36 @@ fi
 kill "$sleeper" 2>/dev/null; wait "$sleeper" 2>/dev/null
 [[ $(snapshot "$home") == "$second" ]] && pass "after the re-install HOME is as after the first install" \
   || fail "the re-install left HOME different from the first install"
+
+# --- 3c. the installed copy wires another HOME -----------------------------------------------
+# A zsh user with no startup files but a dotfiles link to a missing .bashrc, and a dangling
+# .bash_login (a missing file is not created there: bash would then skip .profile). The
+# installed vq-install (no sources) wires the installation it belongs to; created files get
+# the umask's mode; --uninstall removes them and keeps both links.
+home2=$work/home2
+rm -rf "$home2"; mkdir -p "$home2/dotfiles"
+ln -s dotfiles/bashrc "$home2/.bashrc"
+ln -s dotfiles/bash_login "$home2/.bash_login"
+before2=$(snapshot "$home2")
+if (umask 022; env HOME="$home2" SHELL=/usr/bin/zsh "$prefix/bin/vq-install" >"$work/home2.out" 2>&1); then
+  modes=$(cd "$home2" && stat -c '%n %a' .profile dotfiles/bashrc .zshrc 2>&1 | tr '\n' ' ')
+  if [[ $modes == ".profile 644 dotfiles/bashrc 644 .zshrc 644 " ]] && [[ -L $home2/.bashrc ]] \
+    && [[ ! -e $home2/.bash_login ]] && [[ -L $home2/.bash_login ]]; then
+    pass "installed copy wired a bare HOME: created $modes(umask 022), .bashrc link kept, dangling .bash_login left alone"
+  else
+    fail "installed copy in a bare HOME: modes '$modes', links: $(ls -l "$home2" | tr '\n' ' ')"
+  fi
+  out2=$(env -i HOME="$home2" TERM=dumb PATH=/usr/bin:/bin zsh -l -i -c 'command -v vitest' 2>/dev/null)
+  [[ $out2 == "$prefix/lib/vq/shims/vitest" ]] && pass "a zsh user's new terminal finds the shim" \
+    || fail "a zsh user's new terminal: vitest is '$out2'"
+  env HOME="$home2" "$prefix/bin/vq-install" --uninstall >/dev/null 2>&1 || fail "--uninstall in HOME2 failed"
+  [[ $(snapshot "$home2") == "$before2" ]] && pass "--uninstall restored the bare HOME byte for byte (links kept, created files gone)" \
+    || { fail "HOME2 differs after --uninstall:"; diff <(echo "$before2") <(snapshot "$home2") | head; }
+else
+  fail "the installed vq-install failed in a bare HOME:"; cat "$work/home2.out"
+fi
+[[ -x $prefix/lib/vq/shims/vitest ]] && pass "HOME2's uninstall left the installation it did not install" \
+  || fail "HOME2's uninstall removed files of HOME1's installation"
 
 # --- 4. --check -------------------------------------------------------------------------------
 check_out=$(env HOME="$home" SHELL=/bin/bash "$prefix/bin/vq-install" --check 2>&1)
