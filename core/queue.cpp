@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "admission_plan.h"
+#include "test_hooks.h"
 #include "wake_signal.h"
 
 namespace vq {
@@ -48,6 +49,7 @@ void write_waiter(WaiterRecord& record, const RunInfo& run, std::uint64_t ticket
   record.state = RecordState::used;
   record.pid = run.self.pid;
   record.start_time = run.self.start_time;
+  test_hooks::pause_in_update("waiter-record");
   record.ticket = ticket;
   record.since_ms = since_ms;
   record.agent_explicit = run.agent.explicit_id ? 1 : 0;
@@ -59,6 +61,7 @@ void write_slot(SlotRecord& record, const RunInfo& run) {
   record.state = RecordState::used;
   record.pid = run.self.pid;
   record.start_time = run.self.start_time;
+  test_hooks::pause_in_update("slot-record");
   record.admitted_ms = wall_ms();
   record.agent_explicit = run.agent.explicit_id ? 1 : 0;
   set_text(record.agent, run.agent.id);
