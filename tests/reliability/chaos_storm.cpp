@@ -23,7 +23,7 @@ struct Run {
   std::optional<std::int64_t> kill_at_ns;  // a timed victim
   std::optional<std::int64_t> killed_ns;   // when this process sent SIGKILL
   bool hung = false;
-  bool done = false;
+  std::int64_t reaped_ns = 0;
 };
 
 // Who holds byte 0 of the lock file (the update lock), by F_GETLK; 0 when free.
@@ -46,6 +46,47 @@ bool reports_stopped(pid_t pid) {
 
 bool contains(const std::string& text, const char* what) {
   return text.find(what) != std::string::npos;
+}
+
+// The longest time a slot stayed free (fewer than `limit` runs by the records) while some launch
+// was on its way to a slot: spawned, and not yet started, killed or gone. It includes each
+// launch's own start-up and every handoff (exit, wake, exec), so it is never zero; a lost or
+// unwatched slot would show as a stall that lasts until something else happens.
+double longest_stall_ms(const std::vector<RecordEvent>& events, const std::vector<Run>& runs,
+                        int limit) {
+  struct Edge {
+    std::int64_t ns;
+    int running;
+    int waiting;
+  };
+  std::vector<Edge> edges;
+  for (const RecordEvent& event : events) {
+    edges.push_back({event.ns, event.kind == RecordEvent::Kind::start ? 1 : -1, 0});
+  }
+  for (const Run& run : runs) {
+    auto start = find_event(events, RecordEvent::Kind::start, run.id);
+    const std::int64_t until = start ? start->ns : run.killed_ns ? *run.killed_ns : run.reaped_ns;
+    if (until <= run.spawned_ns) continue;
+    edges.push_back({run.spawned_ns, 0, 1});
+    edges.push_back({until, 0, -1});
+  }
+  std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) { return a.ns < b.ns; });
+  int running = 0;
+  int waiting = 0;
+  std::optional<std::int64_t> stall_since;
+  std::int64_t longest = 0;
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    running += edges[i].running;
+    waiting += edges[i].waiting;
+    if (i + 1 < edges.size() && edges[i + 1].ns == edges[i].ns) continue;  // settle the instant
+    const bool stalled = running < limit && waiting > 0;
+    if (stalled && !stall_since) stall_since = edges[i].ns;
+    if (!stalled && stall_since) {
+      longest = std::max(longest, edges[i].ns - *stall_since);
+      stall_since.reset();
+    }
+  }
+  return static_cast<double>(longest) / 1e6;
 }
 
 }  // namespace
@@ -73,6 +114,7 @@ std::string StormFigures::summary() const {
   out << "max-overlap-sampled " << max_sampled << "\n";
   out << "samples " << samples << "\n";
   out << "overshoots " << overshoots << "\n";
+  out << "longest-stall-ms " << longest_stall_ms << "\n";
   out << "hangs " << hangs << "\n";
   out << "crashes " << crashes << "\n";
   out << "wall-s " << wall_s << "\n";
@@ -212,7 +254,7 @@ StormFigures run_storm(const StormOptions& options) {
     std::erase_if(alive, [&](std::size_t index) {
       Run& run = runs[index];
       if (!run.process->has_exited()) return false;
-      run.done = true;
+      run.reaped_ns = monotonic_ns();
       return true;
     });
     sleep_for_ms(1);
@@ -230,6 +272,7 @@ StormFigures run_storm(const StormOptions& options) {
     }
   }
   figures.max_overlap = max_overlap(events);
+  figures.longest_stall_ms = longest_stall_ms(events, runs, options.limit);
   {
     auto sorted = events;
     std::sort(sorted.begin(), sorted.end(), [](const RecordEvent& a, const RecordEvent& b) {
