@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -24,6 +26,8 @@ struct Run {
   std::optional<std::int64_t> killed_ns;   // when this process sent SIGKILL
   bool hung = false;
   std::int64_t reaped_ns = 0;
+  std::optional<std::int64_t> stopped_ns;       // seen stopped inside an update
+  std::optional<std::int64_t> said_waiting_ns;  // "vq: waiting" first seen on its stderr
 };
 
 // Who holds byte 0 of the lock file (the update lock), by F_GETLK; 0 when free.
@@ -48,45 +52,49 @@ bool contains(const std::string& text, const char* what) {
   return text.find(what) != std::string::npos;
 }
 
-// The longest time a slot stayed free (fewer than `limit` runs by the records) while some launch
-// was on its way to a slot: spawned, and not yet started, killed or gone. It includes each
-// launch's own start-up and every handoff (exit, wake, exec), so it is never zero; a lost or
-// unwatched slot would show as a stall that lasts until something else happens.
-double longest_stall_ms(const std::vector<RecordEvent>& events, const std::vector<Run>& runs,
-                        int limit) {
-  struct Edge {
-    std::int64_t ns;
-    int running;
-    int waiting;
-  };
-  std::vector<Edge> edges;
-  for (const RecordEvent& event : events) {
-    edges.push_back({event.ns, event.kind == RecordEvent::Kind::start ? 1 : -1, 0});
-  }
+// Slot handoffs, from the records: every end frees a slot, every start takes the slot free the
+// longest. For a start of a launch that had said `vq: waiting` (seen by polling its stderr), the
+// time since that slot was free and the launch was waiting is how long a waiter waited beside a
+// free slot. A handoff (exit, wake, exec of vitest) takes milliseconds; a lost slot never comes
+// back, so the next waiter's start is charged from the moment it was lost. Start-up before the
+// queue is left out: on a saturated machine a launch takes hundreds of ms to reach the queue.
+struct Handoff {
+  std::int64_t wait_ns = 0;
+  std::string detail;
+};
+
+Handoff slowest_handoff(std::vector<RecordEvent> events, const std::vector<Run>& runs, int limit,
+                        std::int64_t origin_ns) {
+  std::map<std::string, std::int64_t> said_waiting;
   for (const Run& run : runs) {
-    auto start = find_event(events, RecordEvent::Kind::start, run.id);
-    const std::int64_t until = start ? start->ns : run.killed_ns ? *run.killed_ns : run.reaped_ns;
-    if (until <= run.spawned_ns) continue;
-    edges.push_back({run.spawned_ns, 0, 1});
-    edges.push_back({until, 0, -1});
+    if (run.said_waiting_ns) said_waiting[run.id] = *run.said_waiting_ns;
   }
-  std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) { return a.ns < b.ns; });
-  int running = 0;
-  int waiting = 0;
-  std::optional<std::int64_t> stall_since;
-  std::int64_t longest = 0;
-  for (std::size_t i = 0; i < edges.size(); ++i) {
-    running += edges[i].running;
-    waiting += edges[i].waiting;
-    if (i + 1 < edges.size() && edges[i + 1].ns == edges[i].ns) continue;  // settle the instant
-    const bool stalled = running < limit && waiting > 0;
-    if (stalled && !stall_since) stall_since = edges[i].ns;
-    if (!stalled && stall_since) {
-      longest = std::max(longest, edges[i].ns - *stall_since);
-      stall_since.reset();
+  std::sort(events.begin(), events.end(), [](const RecordEvent& a, const RecordEvent& b) {
+    if (a.ns != b.ns) return a.ns < b.ns;
+    return a.kind == RecordEvent::Kind::end && b.kind == RecordEvent::Kind::start;
+  });
+  auto ms = [&](std::int64_t ns) { return std::to_string((ns - origin_ns) / 1'000'000); };
+  std::deque<std::int64_t> free_since(static_cast<std::size_t>(limit), origin_ns);
+  Handoff slowest;
+  for (const RecordEvent& event : events) {
+    if (event.kind == RecordEvent::Kind::end) {
+      free_since.push_back(event.ns);
+      continue;
+    }
+    if (free_since.empty()) continue;  // an overshoot, counted elsewhere
+    const std::int64_t freed = free_since.front();
+    free_since.pop_front();
+    auto said = said_waiting.find(event.id);
+    if (said == said_waiting.end() || said->second >= event.ns) continue;
+    const std::int64_t wait = event.ns - std::max(freed, said->second);
+    if (wait > slowest.wait_ns) {
+      slowest.wait_ns = wait;
+      slowest.detail = event.id + ": said waiting at " + ms(said->second) +
+                       " ms, a slot free since " + ms(freed) + " ms, started at " + ms(event.ns) +
+                       " ms";
     }
   }
-  return static_cast<double>(longest) / 1e6;
+  return slowest;
 }
 
 }  // namespace
@@ -114,7 +122,7 @@ std::string StormFigures::summary() const {
   out << "max-overlap-sampled " << max_sampled << "\n";
   out << "samples " << samples << "\n";
   out << "overshoots " << overshoots << "\n";
-  out << "longest-stall-ms " << longest_stall_ms << "\n";
+  out << "slowest-handoff-ms " << slowest_handoff_ms << "\n";
   out << "hangs " << hangs << "\n";
   out << "crashes " << crashes << "\n";
   out << "wall-s " << wall_s << "\n";
@@ -211,6 +219,7 @@ StormFigures run_storm(const StormOptions& options) {
       if (run.killed_ns) continue;
       if (run.pauses && !run.stop_handled && reports_stopped(run.process->pid())) {
         run.stop_handled = true;
+        run.stopped_ns = monotonic_ns();
         ++figures.paused;
         if (lock_probe_fd < 0) {
           lock_probe_fd = ::open(options.lock_path.c_str(), O_RDWR | O_CLOEXEC);
@@ -249,6 +258,13 @@ StormFigures run_storm(const StormOptions& options) {
       for (pid_t pid : first) both += is_running_fake(pid) ? 1 : 0;
       figures.max_sampled = std::max(figures.max_sampled, both);
       ++figures.samples;
+      for (std::size_t index : alive) {
+        Run& run = runs[index];
+        if (run.said_waiting_ns || run.killed_ns) continue;
+        if (contains(read_file(options.tmp + "/" + run.id + ".err"), "vq: waiting")) {
+          run.said_waiting_ns = now;
+        }
+      }
     }
 
     std::erase_if(alive, [&](std::size_t index) {
@@ -272,7 +288,9 @@ StormFigures run_storm(const StormOptions& options) {
     }
   }
   figures.max_overlap = max_overlap(events);
-  figures.longest_stall_ms = longest_stall_ms(events, runs, options.limit);
+  const Handoff handoff = slowest_handoff(events, runs, options.limit, started_ns);
+  figures.slowest_handoff_ms = static_cast<double>(handoff.wait_ns) / 1e6;
+  figures.slowest_handoff = handoff.detail;
   {
     auto sorted = events;
     std::sort(sorted.begin(), sorted.end(), [](const RecordEvent& a, const RecordEvent& b) {

@@ -42,11 +42,12 @@ struct StormFigures {
   int overshoots = 0;                  // starts that took the records' count over the limit
   int max_sampled = 0;                 // from the /proc sampler
   long samples = 0;
-  double longest_stall_ms = 0;  // a slot free while a launch was on its way to one (see .cpp)
-  int survivors = 0;            // launches never killed
-  int survivors_started = 0;    // ... whose fake recorded a start
-  int hangs = 0;                // alive past run_deadline, or timed out in the queue (75)
-  int crashes = 0;              // an unexpected status, signal or vq warning/error
+  double slowest_handoff_ms = 0;  // longest a waiter waited beside a free slot (see .cpp)
+  std::string slowest_handoff;    // which launch, and when
+  int survivors = 0;              // launches never killed
+  int survivors_started = 0;      // ... whose fake recorded a start
+  int hangs = 0;                  // alive past run_deadline, or timed out in the queue (75)
+  int crashes = 0;                // an unexpected status, signal or vq warning/error
   double wall_s = 0;
   std::vector<std::string> problems;  // one line per hang or crash, for the test's message
 

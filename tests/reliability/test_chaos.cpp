@@ -111,6 +111,7 @@ TEST_F(ChaosTest, StormOfKillsNeverExceedsTheLimitLosesNoSlotAndEndsEveryLaunch)
   figures += "fresh-admitted-s " + std::to_string(fresh.admit_s) + "\n";
   figures += "fifth-waited " + std::string(fresh.fifth_waited ? "yes" : "no") + "\n";
   figures += "seed " + std::to_string(seed) + "\n";
+  figures += "# slowest handoff: " + storm.slowest_handoff + "\n";
   std::printf("%s", figures.c_str());
   if (const char* report = std::getenv("VQ_CHAOS_REPORT")) std::ofstream(report) << figures;
   std::string problems;
@@ -123,9 +124,9 @@ TEST_F(ChaosTest, StormOfKillsNeverExceedsTheLimitLosesNoSlotAndEndsEveryLaunch)
   EXPECT_EQ(storm.hangs, 0) << problems;
   EXPECT_EQ(storm.crashes, 0) << problems;
   EXPECT_EQ(storm.survivors_started, storm.survivors);
-  // Generous, a hang catcher: handoffs take milliseconds (the figure is printed); a slot lost
-  // for good keeps waiters waiting beside a free slot until the storm ends.
-  EXPECT_LT(storm.longest_stall_ms, 3000);
+  // Generous, a hang catcher: handoffs take milliseconds (the figure is printed); a lost slot
+  // charges the next waiter from the moment it was lost.
+  EXPECT_LT(storm.slowest_handoff_ms, 3000) << storm.slowest_handoff;
   EXPECT_EQ(fresh.lost_slots(), 0)
       << "only " << fresh.admitted << " of " << k_limit << " fresh launches admitted within 2 s";
   EXPECT_TRUE(fresh.fifth_waited) << "a 5th launch did not wait: "
@@ -153,7 +154,7 @@ TEST_F(ChaosTest, ControlObserversSeeTheOvershootOfLaunchesThatBypassTheQueue) {
   EXPECT_GT(storm.max_sampled, k_limit) << storm.summary();
 }
 
-TEST_F(ChaosTest, ControlASlotHeldByAStrayLockShowsAsAStallAndALostSlot) {
+TEST_F(ChaosTest, ControlASlotHeldByAStrayLockIsCountedAsLost) {
   Process first(shim_launch("first", {{"VQ_MAX_PROCESSES", std::to_string(k_limit)}}));
   ASSERT_TRUE(first.wait());
   // A process outside vq takes slot 0's lock byte, as a leaked slot would look.
@@ -181,17 +182,12 @@ TEST_F(ChaosTest, ControlASlotHeldByAStrayLockShowsAsAStallAndALostSlot) {
     return ::fcntl(probe_fd, F_GETLK, &probe) == 0 && probe.l_pid == stray;
   }));
   ::close(probe_fd);
-  StormOptions options = storm_options(100, seed_from_env());
-  options.pause_share = 0;
-  options.victim_share = 0;
-  const StormFigures storm = run_storm(options);
   const FreshCheck fresh = check_fresh_admissions();
   ::kill(stray, SIGKILL);
   int status = 0;
   ::waitpid(stray, &status, 0);
-  std::printf("[   INFO   ] stray lock: longest stall %.0f ms, %d of %d fresh launches admitted\n",
-              storm.longest_stall_ms, fresh.admitted, k_limit);
-  EXPECT_GT(storm.longest_stall_ms, 1000) << storm.summary();
+  std::printf("[   INFO   ] stray lock: %d of %d fresh launches admitted\n", fresh.admitted,
+              k_limit);
   EXPECT_EQ(fresh.lost_slots(), 1);
 }
 
