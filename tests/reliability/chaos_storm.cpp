@@ -172,9 +172,10 @@ StormFigures run_storm(const StormOptions& options) {
       run.id = "c" + std::to_string(runs.size());
       // Mostly short runs, some long ones, so holders, waiters and handoffs all happen often.
       const int roll = between(0, 99);
-      const int sleep_ms = roll < 70   ? between(5, 120)
-                           : roll < 95 ? between(120, 400)
-                                       : between(400, 1500);
+      int sleep_ms = roll < 70   ? between(5, 120)
+                     : roll < 95 ? between(120, 400)
+                                 : between(400, 1500);
+      if (options.fixed_sleep_ms > 0) sleep_ms = options.fixed_sleep_ms;
       Env env = options.env;
       env["FAKE_ID"] = run.id;
       env["FAKE_SLEEP_MS"] = std::to_string(sleep_ms);
@@ -209,7 +210,7 @@ StormFigures run_storm(const StormOptions& options) {
           holders.push_back(index);
         }
       }
-      if (!holders.empty() && chance(0.5)) {
+      if (!holders.empty() && chance(options.snipe_chance)) {
         kill_now(runs[holders[between(0, static_cast<int>(holders.size()) - 1)]], "holder");
       }
     }

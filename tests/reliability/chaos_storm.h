@@ -29,6 +29,8 @@ struct StormOptions {
   double victim_share = 0.2;  // launches killed at a random moment after they start
   double pause_share = 0.08;  // launches that stop themselves inside a table update
   double continue_share = 0.25;  // of those, continued (SIGCONT) instead of killed
+  double snipe_chance = 0.5;     // every 50-150 ms, chance that a random holder is killed
+  int fixed_sleep_ms = 0;        // every fake sleeps this long; 0: random durations
   std::chrono::milliseconds run_deadline{60'000};  // a launch alive longer has hung
 };
 
