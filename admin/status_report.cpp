@@ -34,6 +34,7 @@ Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock
   {
     auto guard = queue.locks().lock_update(lock_wait);
     if (!guard) return guard.error();
+    if (auto recovered = queue.table().recover(queue.dir()); !recovered) return recovered.error();
     std::memcpy(static_cast<void*>(view.table.get()), &queue.table().table(), sizeof(Table));
     view.holders = queue.locks().holders(k_max_slots);
     view.waiter_marks.resize(k_max_waiters);

@@ -115,29 +115,24 @@ Result<Queue> Queue::open(const std::string& path, int seed_limit, const std::st
 }
 
 Status Queue::ensure_header(const std::string& agent_for_log) {
+  if (auto recovered = m_table.recover(m_dir); !recovered) return recovered.error();
   Table& t = m_table.table();
-  HeaderCheck check = check_header(t.header);
-  switch (check) {
-    case HeaderCheck::valid:
-      break;
-    case HeaderCheck::newer_version:
-      return Error{"slot table " + m_dir.file(k_table_file) + " has layout version " +
-                   std::to_string(t.header.version) + ", newer than this vq reads (" +
-                   std::to_string(k_table_version) + "); use the newer vq, or remove the file"};
-    case HeaderCheck::blank:
-      initialize_table(t, m_seed_limit, wall_ms());
-      m_log.info(agent_for_log, "created", "limit=" + std::to_string(m_seed_limit));
-      break;
-    case HeaderCheck::corrupt:
-    case HeaderCheck::older_version:
-      initialize_table(t, m_seed_limit, wall_ms());
-      m_log.warn(agent_for_log, "repaired",
-                 "table was " + std::string(describe(check)) +
-                     "; reinitialised with limit=" + std::to_string(m_seed_limit));
-      break;
+  TableRepair repair = repair_table(t, m_seed_limit, wall_ms());
+  if (repair.refused) {
+    return Error{"slot table " + m_dir.file(k_table_file) + " has layout version " +
+                 std::to_string(t.header.version) + ", newer than this vq reads (" +
+                 std::to_string(k_table_version) + "); use the newer vq, or remove the file"};
   }
-  if (int cleared = repair_records(t); cleared > 0) {
-    m_log.warn(agent_for_log, "repaired", "cleared " + std::to_string(cleared) + " torn records");
+  if (repair.found == HeaderCheck::blank) {
+    m_log.info(agent_for_log, "created", "limit=" + std::to_string(m_seed_limit));
+  } else if (repair.found != HeaderCheck::valid) {
+    m_log.warn(agent_for_log, "repaired",
+               "table was " + std::string(describe(repair.found)) +
+                   "; reinitialised with limit=" + std::to_string(m_seed_limit));
+  }
+  if (repair.cleared_records > 0) {
+    m_log.warn(agent_for_log, "repaired",
+               "cleared " + std::to_string(repair.cleared_records) + " torn records");
   }
   return ok_status();
 }
@@ -282,8 +277,7 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
         std::sort(ahead_index.begin(), ahead_index.end(),
                   [&](int a, int b) { return t.waiters[a].ticket < t.waiters[b].ticket; });
 
-        AdmissionRules rules{static_cast<int>(t.header.limit), options.per_agent,
-                             t.header.paused == 1};
+        AdmissionRules rules{admission_limit(t.header), options.per_agent, t.header.paused == 1};
         if (my_index >= 0) {
           std::vector<Claimant> holding;
           for (const HolderInfo& holder : holders) {

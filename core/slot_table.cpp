@@ -1,8 +1,12 @@
 #include "slot_table.h"
 
+#include "mapping_guard.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sys/mman.h>
 
 #include <boost/interprocess/exceptions.hpp>
 #include <cstring>
@@ -115,25 +119,103 @@ int repair_records(Table& table) {
   return cleared;
 }
 
-Result<SlotTable> SlotTable::open(const QueueDir& dir) {
-  // Create and check the file ourselves (no symlinks, ours), then let Boost map it by name.
+TableRepair repair_table(Table& table, int seed_limit, std::uint64_t now_ms) {
+  TableRepair repair;
+  repair.found = check_header(table.header);
+  switch (repair.found) {
+    case HeaderCheck::valid:
+      break;
+    case HeaderCheck::newer_version:
+      repair.refused = true;
+      return repair;
+    case HeaderCheck::blank:
+    case HeaderCheck::corrupt:
+    case HeaderCheck::older_version:
+      initialize_table(table, seed_limit, now_ms);
+      break;
+  }
+  repair.cleared_records = repair_records(table);
+  return repair;
+}
+
+int admission_limit(const TableHeader& header) {
+  std::uint32_t limit = header.limit;  // read once: the bound and the value are the same word
+  return limit < 1                                         ? 1
+         : limit > static_cast<std::uint32_t>(k_max_slots) ? k_max_slots
+                                                           : static_cast<int>(limit);
+}
+
+namespace {
+
+// The descriptor we opened and checked, as Boost's mapped_region takes it. Mapping by name
+// instead would open the path a second time: in a group-shared directory another member could
+// have swapped in a symlink between the check and the mapping.
+struct CheckedFile {
+  int fd;
+  boost::interprocess::mapping_handle_t get_mapping_handle() const {
+    return boost::interprocess::ipcdetail::mapping_handle_from_file_handle(fd);
+  }
+  boost::interprocess::mode_t get_mode() const { return boost::interprocess::read_write; }
+};
+
+// Opens the table file, checked, with every page allocated: growing zero-fills, which reads as a
+// blank header, and a sparse file on a full filesystem would kill us with SIGBUS at the first
+// write through the mapping, where ENOSPC here is an ordinary error. A larger (newer) file keeps
+// its size.
+Result<int> open_allocated(const QueueDir& dir) {
   auto fd = dir.open_file(k_table_file, O_RDWR);
   if (!fd) return fd.error();
-  // Allocate every page now (growing zero-fills, which reads as a blank header): a sparse file
-  // on a full filesystem would kill us with SIGBUS at the first write through the mapping,
-  // where ENOSPC here is an ordinary error. A larger (newer) file keeps its size.
   int err = ::posix_fallocate(*fd, 0, sizeof(Table));
-  ::close(*fd);
-  if (err != 0)
+  if (err != 0) {
+    ::close(*fd);
     return Error::from_errno("cannot allocate slot table " + dir.file(k_table_file), err);
+  }
+  return fd;
+}
+
+}  // namespace
+
+Result<SlotTable> SlotTable::open(const QueueDir& dir) {
+  auto fd = open_allocated(dir);
+  if (!fd) return fd.error();
   try {
     namespace bip = boost::interprocess;
-    bip::file_mapping mapping(dir.file(k_table_file).c_str(), bip::read_write);
-    bip::mapped_region region(mapping, bip::read_write, 0, sizeof(Table));
-    return SlotTable(std::move(mapping), std::move(region));
+    bip::mapped_region region(CheckedFile{*fd}, bip::read_write, 0, sizeof(Table));
+    ::close(*fd);  // the mapping keeps the file
+    guard_mapping(region.get_address(), sizeof(Table));
+    return SlotTable(std::move(region));
   } catch (const boost::interprocess::interprocess_exception& e) {
+    ::close(*fd);
     return Error{"cannot map slot table " + dir.file(k_table_file) + ": " + e.what()};
   }
+}
+
+SlotTable& SlotTable::operator=(SlotTable&& other) noexcept {
+  if (this != &other) {
+    if (m_region.get_address() != nullptr) unguard_mapping(m_region.get_address());
+    m_region = std::move(other.m_region);
+  }
+  return *this;
+}
+
+SlotTable::~SlotTable() {
+  // A moved-from table has no mapping.
+  if (m_region.get_address() != nullptr) unguard_mapping(m_region.get_address());
+}
+
+Status SlotTable::recover(const QueueDir& dir) {
+  void* start = m_region.get_address();
+  if (start == nullptr || !take_mapping_lost(start)) return ok_status();
+  auto fd = open_allocated(dir);
+  if (!fd) return fd.error();
+  void* mapped =
+      ::mmap(start, sizeof(Table), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, *fd, 0);
+  int err = errno;
+  ::close(*fd);
+  if (mapped == MAP_FAILED) {
+    return Error::from_errno("cannot map slot table " + dir.file(k_table_file) + " again", err);
+  }
+  return ok_status();
 }
 
 }  // namespace vq

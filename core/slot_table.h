@@ -3,7 +3,6 @@
 // and ordering; which slots are held is decided by the kernel record locks (see LockFile).
 #pragma once
 
-#include <boost/interprocess/file_mapping.hpp>
 #include <boost/interprocess/mapped_region.hpp>
 #include <cstdint>
 #include <string>
@@ -80,6 +79,21 @@ bool is_valid(const WaiterRecord& record, std::uint64_t next_ticket);
 // Clears every record that is neither empty nor valid; returns how many it cleared.
 int repair_records(Table& table);
 
+// What a vq process does with the table it finds, under the update lock: a valid header is kept,
+// a blank one initialised, a corrupt or older one rebuilt (all with `seed_limit`), a newer one
+// left alone (another vq version owns it); then torn records are cleared. Afterwards a table
+// not refused has a valid header and only valid or empty records, whatever bytes it held.
+struct TableRepair {
+  HeaderCheck found = HeaderCheck::valid;
+  bool refused = false;  // a newer layout: nothing was touched
+  int cleared_records = 0;
+};
+TableRepair repair_table(Table& table, int seed_limit, std::uint64_t now_ms);
+
+// The limit to admit by: the header's, bounded to the slots that exist even if another process
+// wrote the header without the update lock after it was checked.
+int admission_limit(const TableHeader& header);
+
 // Copies text into a fixed field, truncated, always NUL-terminated, the rest zeroed.
 template <std::size_t N>
 void set_text(char (&field)[N], std::string_view text) {
@@ -94,18 +108,27 @@ std::string_view get_text(const char (&field)[N]) {
 }
 
 // The table file mapped into this process. Mapping it does not validate it: callers check the
-// header under the update lock and initialise or repair there.
+// header under the update lock and initialise or repair there. The mapping is guarded against
+// the file shrinking under it (mapping_guard.h): the table then reads as zeros until recover().
 class SlotTable {
  public:
   static Result<SlotTable> open(const QueueDir& dir);
+
+  SlotTable(SlotTable&& other) noexcept = default;
+  SlotTable& operator=(SlotTable&& other) noexcept;
+  SlotTable(const SlotTable&) = delete;
+  SlotTable& operator=(const SlotTable&) = delete;
+  ~SlotTable();
+
+  // Under the update lock, before reading the table: if the file shrank under the mapping since
+  // the last call, maps it again (regrown; at the same address, so references stay valid).
+  Status recover(const QueueDir& dir);
 
   Table& table() { return *static_cast<Table*>(m_region.get_address()); }
   const Table& table() const { return *static_cast<const Table*>(m_region.get_address()); }
 
  private:
-  SlotTable(boost::interprocess::file_mapping mapping, boost::interprocess::mapped_region region)
-      : m_mapping(std::move(mapping)), m_region(std::move(region)) {}
-  boost::interprocess::file_mapping m_mapping;
+  explicit SlotTable(boost::interprocess::mapped_region region) : m_region(std::move(region)) {}
   boost::interprocess::mapped_region m_region;
 };
 

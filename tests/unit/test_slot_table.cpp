@@ -125,6 +125,43 @@ TEST(SlotTable, RandomBytesNeverPassAsValidRecords) {
   }
 }
 
+TEST(SlotTable, RepairKeepsAValidTableRebuildsDamagedOnesAndLeavesANewerOneAlone) {
+  auto table = fresh_table(3);
+  table->header.next_ticket = 10;
+  fill_waiter(table->waiters[0], 100, 1);
+  TableRepair kept = repair_table(*table, 4, 2000);
+  EXPECT_EQ(kept.found, HeaderCheck::valid);
+  EXPECT_EQ(table->header.limit, 3u);
+  EXPECT_EQ(table->waiters[0].pid, 100);
+
+  table->header.limit = 1000;
+  TableRepair rebuilt = repair_table(*table, 4, 2000);
+  EXPECT_EQ(rebuilt.found, HeaderCheck::corrupt);
+  EXPECT_FALSE(rebuilt.refused);
+  EXPECT_EQ(check_header(table->header), HeaderCheck::valid);
+  EXPECT_EQ(table->header.limit, 4u);
+  EXPECT_EQ(table->waiters[0].pid, 0);
+
+  table->header.version = 0;
+  EXPECT_EQ(repair_table(*table, 2, 3000).found, HeaderCheck::older_version);
+  EXPECT_EQ(table->header.limit, 2u);
+
+  table->header.version = k_table_version + 1;
+  table->header.limit = 999;
+  TableRepair refused = repair_table(*table, 4, 4000);
+  EXPECT_TRUE(refused.refused);
+  EXPECT_EQ(table->header.limit, 999u) << "a newer layout is not ours to rewrite";
+}
+
+TEST(SlotTable, AdmissionLimitStaysWithinTheSlots) {
+  TableHeader header{};
+  for (auto [stored, expected] :
+       {std::pair{0u, 1}, {1u, 1}, {4u, 4}, {64u, 64}, {65u, 64}, {0xffffffffu, 64}}) {
+    header.limit = stored;
+    EXPECT_EQ(admission_limit(header), expected) << stored;
+  }
+}
+
 TEST(SlotTable, TextFieldsAreTruncatedAndTerminated) {
   char field[8];
   set_text(field, "abcdefghijk");
