@@ -62,7 +62,7 @@ struct Context {
 // The queue the shim uses with this environment.
 int open_queue(const Context& context, std::optional<Queue>& queue) {
   std::string path = queue_dir_path(context.config);
-  auto opened = Queue::attach(path, context.config.log_level);
+  auto opened = Queue::attach(path, context.config.log_level, context.config.group);
   if (!opened) {
     error_line(opened.error().message +
                " — fix it, or choose another queue with VQ_QUEUE_DIR or --queue-dir");
@@ -152,7 +152,7 @@ int do_pause(Queue& queue, bool paused) {
 
 int do_reset(const Context& context, bool force) {
   std::string path = queue_dir_path(context.config);
-  auto outcome = reset_table(path, context.config.limit, force, k_lock_wait);
+  auto outcome = reset_table(path, context.config.group, context.config.limit, force, k_lock_wait);
   if (!outcome) return report_failure(outcome.error());
   std::string losses;
   for (const SlotHolder& holder : outcome->live_holders) {

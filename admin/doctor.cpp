@@ -139,7 +139,7 @@ DoctorCheck check_queue(const DoctorInputs& in) {
     return check;
   }
   std::string path = queue_dir_path(*config);
-  auto queue = Queue::attach(path, config->log_level);
+  auto queue = Queue::attach(path, config->log_level, config->group);
   if (!queue) {
     check.ok = false;
     check.found = queue.error().message;

@@ -43,11 +43,11 @@ Result<ResetOutcome> replace_unmappable(const QueueDir& dir, const std::string& 
 
 }  // namespace
 
-Result<ResetOutcome> reset_table(const std::string& queue_path, int seed_limit, bool force,
-                                 std::chrono::milliseconds lock_wait) {
-  auto dir = QueueDir::open(queue_path);
+Result<ResetOutcome> reset_table(const std::string& queue_path, std::optional<gid_t> group,
+                                 int seed_limit, bool force, std::chrono::milliseconds lock_wait) {
+  auto dir = QueueDir::open(queue_path, group);
   if (!dir) return dir.error();
-  auto queue = Queue::attach(queue_path, "info");
+  auto queue = Queue::attach(queue_path, "info", group);
   if (!queue) return replace_unmappable(*dir, queue.error().message, seed_limit, force, lock_wait);
 
   ResetOutcome outcome;

@@ -7,7 +7,10 @@
 // newcomer could slip ahead of them. Hence the refusal while anyone is live, unless forced.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +31,8 @@ struct ResetOutcome {
 
 // `seed_limit` is used when the old table's limit cannot be trusted; a valid table keeps its
 // limit and pause.
-Result<ResetOutcome> reset_table(const std::string& queue_path, int seed_limit, bool force,
-                                 std::chrono::milliseconds lock_wait);
+// `group`: group mode (VQ_GROUP), see QueueDir::open.
+Result<ResetOutcome> reset_table(const std::string& queue_path, std::optional<gid_t> group,
+                                 int seed_limit, bool force, std::chrono::milliseconds lock_wait);
 
 }  // namespace vq::admin

@@ -50,7 +50,8 @@ Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock
   const Table& t = *view.table;
   StatusReport report;
   report.queue_dir = queue.dir().path();
-  report.log_file = queue.dir().file(k_log_file);
+  // Group mode keeps no log (see open_event_log).
+  report.log_file = queue.dir().group() ? "" : queue.dir().file(k_log_file);
   report.taken_ms = wall_ms();
   report.table = check_header(t.header);
   bool readable = report.table == HeaderCheck::valid;

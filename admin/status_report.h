@@ -52,7 +52,7 @@ struct StaleRecord {
 
 struct StatusReport {
   std::string queue_dir;
-  std::string log_file;
+  std::string log_file;  // empty in group mode, which keeps no log
   HeaderCheck table = HeaderCheck::valid;
   int limit = 0;  // 0 when the table is not readable
   bool paused = false;

@@ -124,7 +124,8 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
   }
   line("");
   line("Queue directory: " + report.queue_dir);
-  line("Log file: " + report.log_file);
+  line("Log file: " +
+       (report.log_file.empty() ? "none (group mode keeps no log)" : report.log_file));
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <string_view>
 
 namespace vq {
@@ -90,6 +91,32 @@ Result<std::string> parse_agent(const Source& source) {
   return source.value;
 }
 
+// A group number, or the name of a group in /etc/group. Not getgrnam: the shim is linked
+// statically, where NSS needs the shared libraries of the very glibc it was built with; groups
+// that only a directory service knows are given by number. A name that is not found is an
+// error: a typo must not silently make a private queue.
+Result<gid_t> parse_group(const Source& source, const std::string& group_file) {
+  gid_t gid = 0;
+  const std::string& text = source.value;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), gid);
+  if (ec == std::errc{} && end == text.data() + text.size()) return gid;
+  std::ifstream groups(group_file);
+  std::string line;
+  while (std::getline(groups, line)) {
+    // name:password:gid:members
+    auto first = line.find(':');
+    auto second = first == std::string::npos ? first : line.find(':', first + 1);
+    auto third = second == std::string::npos ? second : line.find(':', second + 1);
+    if (third == std::string::npos || line.compare(0, first, text) != 0 || first != text.size()) {
+      continue;
+    }
+    const char* number = line.data() + second + 1;
+    auto [number_end, number_ec] = std::from_chars(number, line.data() + third, gid);
+    if (number_ec == std::errc{} && number_end == line.data() + third) return gid;
+  }
+  return bad_value(source, "expected a group number, or the name of a group in " + group_file);
+}
+
 // Applies one optional variable: parse it if set, store it, or report its error.
 template <typename T, typename Parse>
 bool apply(const std::optional<Source>& source, Parse parse, T& target,
@@ -122,6 +149,9 @@ Result<Config> load_config(const EnvLookup& env) {
         return s.value;
       },
       config.queue_dir, error);
+  apply(
+      lookup(env, "VQ_GROUP"), [](const Source& s) { return parse_group(s, "/etc/group"); },
+      config.group, error);
   apply(
       lookup(env, "VQ_MAX_PROCESSES", "VITEST_MAX_PROCESSES"),
       [](const Source& s) { return parse_int(s, 1, k_max_limit); }, config.limit, error);

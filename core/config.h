@@ -1,6 +1,8 @@
 // Configuration from the environment: every VQ_* variable, plus the seed's VITEST_* names.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -16,6 +18,7 @@ inline constexpr double k_max_timeout_s = 7 * 24 * 3600;
 
 struct Config {
   std::string queue_dir;                   // VQ_QUEUE_DIR; empty means the per-user default
+  std::optional<gid_t> group;              // VQ_GROUP: share the queue with this group's members
   int limit = k_default_limit;             // VQ_MAX_PROCESSES: seeds the limit of a new queue
   double timeout_s = k_default_timeout_s;  // VQ_QUEUE_TIMEOUT; 0 waits forever
   std::optional<std::string> agent_id;     // VQ_AGENT_ID, when given explicitly

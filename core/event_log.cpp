@@ -1,5 +1,8 @@
 #include "event_log.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -45,6 +48,14 @@ void emit(spdlog::logger* logger, spdlog::level::level_enum level, const std::st
   }
 }
 }  // namespace
+
+EventLog open_event_log(const QueueDir& dir, const std::string& level) {
+  if (dir.group()) return EventLog();
+  auto fd = dir.open_file(k_log_file, O_WRONLY | O_APPEND);
+  if (!fd) return EventLog();
+  ::close(*fd);
+  return EventLog(dir.path(), level);
+}
 
 void EventLog::info(const std::string& agent, const char* event, const std::string& details) {
   emit(m_logger.get(), spdlog::level::info, agent, event, details);

@@ -10,6 +10,8 @@ class logger;
 
 namespace vq {
 
+class QueueDir;
+
 class EventLog {
  public:
   // A log that drops everything; used until the queue directory is known, or when it fails.
@@ -25,5 +27,11 @@ class EventLog {
  private:
   std::shared_ptr<spdlog::logger> m_logger;
 };
+
+// The queue directory's log. The file is created first (never through a symlink) and spdlog
+// then opens it by name. In group mode no log is kept: spdlog opens and rotates by name, and in
+// a directory other members can write to, a symlink planted between rotation and reopening
+// would make us append to a file of our own choosing elsewhere.
+EventLog open_event_log(const QueueDir& dir, const std::string& level);
 
 }  // namespace vq

@@ -83,22 +83,22 @@ std::uint64_t wall_ms() {
       duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-Result<Queue> Queue::attach(const std::string& path, const std::string& log_level) {
-  auto dir = QueueDir::open(path);
+Result<Queue> Queue::attach(const std::string& path, const std::string& log_level,
+                            std::optional<gid_t> group) {
+  auto dir = QueueDir::open(path, group);
   if (!dir) return dir.error();
   auto locks = LockFile::open(*dir);
   if (!locks) return locks.error();
   auto table = SlotTable::open(*dir);
   if (!table) return table.error();
-  // Created here, 0600 and never through a symlink, before spdlog opens it by name.
-  if (auto log_fd = dir->open_file(k_log_file, O_WRONLY | O_APPEND)) ::close(*log_fd);
-  EventLog log(dir->path(), log_level);
+  EventLog log = open_event_log(*dir, log_level);
   return Queue(std::move(*dir), std::move(*locks), std::move(*table), std::move(log),
                k_default_limit);
 }
 
-Result<Queue> Queue::open(const std::string& path, int seed_limit, const std::string& log_level) {
-  auto attached = attach(path, log_level);
+Result<Queue> Queue::open(const std::string& path, int seed_limit, const std::string& log_level,
+                          std::optional<gid_t> group) {
+  auto attached = attach(path, log_level, group);
   if (!attached) return attached.error();
   Queue queue = std::move(*attached);
   queue.m_seed_limit = seed_limit;

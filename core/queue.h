@@ -75,10 +75,13 @@ class Queue {
  public:
   // Opens (creating when needed) the queue at `path`; a blank, corrupt or older table is
   // initialised with `seed_limit`; a newer one is refused (another vq version owns it).
-  static Result<Queue> open(const std::string& path, int seed_limit, const std::string& log_level);
+  // `group`: group mode (VQ_GROUP), see QueueDir::open.
+  static Result<Queue> open(const std::string& path, int seed_limit, const std::string& log_level,
+                            std::optional<gid_t> group = std::nullopt);
   // Opens the queue without initialising or repairing its table: for vq-admin, which reports a
   // damaged table (and rebuilds it only when asked) instead of silently starting over.
-  static Result<Queue> attach(const std::string& path, const std::string& log_level);
+  static Result<Queue> attach(const std::string& path, const std::string& log_level,
+                              std::optional<gid_t> group = std::nullopt);
 
   // Waits in ticket order until a slot is ours, the timeout passes, or a signal arrives on
   // options.signal_fd. On admission the slot's record lock is held by this process.

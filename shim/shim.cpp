@@ -175,8 +175,8 @@ bool inside_holder_tree(const Config& config) {
 
 // Fail open: one warning and a log line, then the run goes ahead unqueued; or refuse.
 int queue_unusable(const Config& config, const std::string& queue_path, const Error& error) {
-  if (auto dir = QueueDir::open(queue_path)) {
-    EventLog log(dir->path(), config.log_level);
+  if (auto dir = QueueDir::open(queue_path, config.group)) {
+    EventLog log = open_event_log(*dir, config.log_level);
     log.warn("-", config.fail_closed ? "refused" : "failed-open", error.message);
   }
   if (config.fail_closed) {
@@ -276,7 +276,7 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
 
   WaitSignals signals;
   std::string queue_path = queue_dir_path(*config);
-  auto queue = Queue::open(queue_path, config->limit, config->log_level);
+  auto queue = Queue::open(queue_path, config->limit, config->log_level, config->group);
   if (!queue) {
     if (int status = queue_unusable(*config, queue_path, queue.error()); status != 0) return status;
     signals.restore();

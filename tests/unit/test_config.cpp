@@ -104,6 +104,21 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"VQ_AGENT_ID", "has space"},
                       BadValue{"VQ_QUEUE_DIR", "relative/q"}));
 
+TEST(Config, GroupIsANumberOrTheNameOfAnExistingGroup) {
+  auto by_number = load_config(lookup_in({{"VQ_GROUP", "4242"}}));
+  ASSERT_TRUE(by_number.ok()) << by_number.error().message;
+  EXPECT_EQ(by_number->group, 4242u);
+  auto by_name = load_config(lookup_in({{"VQ_GROUP", "root"}}));
+  ASSERT_TRUE(by_name.ok()) << by_name.error().message;
+  EXPECT_EQ(by_name->group, 0u);
+  EXPECT_FALSE(load_config(lookup_in({})).value().group.has_value());
+
+  auto unknown = load_config(lookup_in({{"VQ_GROUP", "no-such-group-vq"}}));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("VQ_GROUP=no-such-group-vq"), std::string::npos)
+      << unknown.error().message;
+}
+
 TEST(Config, ZeroTimeoutMeansWaitForever) {
   auto config = load_config(lookup_in({{"VQ_QUEUE_TIMEOUT", "0"}}));
   ASSERT_TRUE(config.ok());

@@ -88,8 +88,97 @@ TEST(QueueDir, FilesInsideAreCreatedPrivateAndSymlinksRefused) {
 TEST(QueueDir, DefaultPathIsTheSameWhateverTheEnvironment) {
   Config config;
   EXPECT_EQ(queue_dir_path(config), "/tmp/vq-" + std::to_string(::geteuid()));
+  config.group = 4242;
+  EXPECT_EQ(queue_dir_path(config), "/tmp/vq-g4242");
   config.queue_dir = "/explicit";
   EXPECT_EQ(queue_dir_path(config), "/explicit");
+}
+
+TEST(QueueDir, RefusesADirectoryOfAnotherUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "giving a directory away needs root";
+  test::TempDir tmp;
+  fs::create_directory(tmp / "q");
+  ::chmod((tmp / "q").c_str(), 0700);
+  ASSERT_EQ(::chown((tmp / "q").c_str(), 65534, 65534), 0);
+  auto dir = QueueDir::open(tmp / "q");
+  ASSERT_FALSE(dir.ok());
+  EXPECT_NE(dir.error().message.find("owned by uid 65534"), std::string::npos)
+      << dir.error().message;
+}
+
+// Group mode, with a group the test runs in (its own effective group).
+TEST(QueueDir, GroupModeCreatesADirectoryAndFilesSharedWithTheGroupOnly) {
+  test::TempDir tmp;
+  const gid_t group = ::getegid();
+  mode_t old_umask = ::umask(022);
+  auto dir = QueueDir::open(tmp / "q", group);
+  ASSERT_TRUE(dir.ok()) << dir.error().message;
+  auto fd = dir->open_file("slots.lock", O_RDWR);
+  auto fifo = dir->open_fifo("wake", O_RDONLY | O_NONBLOCK);
+  ::umask(old_umask);
+  ASSERT_TRUE(fd.ok()) << fd.error().message;
+  ASSERT_TRUE(fifo.ok()) << fifo.error().message;
+  ::close(*fd);
+  ::close(*fifo);
+  EXPECT_EQ(mode_of(tmp / "q"), 03770u);
+  EXPECT_EQ(mode_of(tmp / "q/slots.lock"), 0660u) << "the umask must not lock members out";
+  EXPECT_EQ(mode_of(tmp / "q/wake"), 0660u);
+  struct stat st {};
+  ASSERT_EQ(::stat((tmp / "q/slots.lock").c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, group);
+  EXPECT_EQ(dir->group(), group);
+}
+
+TEST(QueueDir, GroupModeRefusesAGroupTheCallerIsNotIn) {
+  gid_t outside = 60000;
+  while (caller_in_group(outside)) ++outside;
+  test::TempDir tmp;
+  auto dir = QueueDir::open(tmp / "q", outside);
+  ASSERT_FALSE(dir.ok());
+  EXPECT_NE(dir.error().message.find("not in group " + std::to_string(outside)), std::string::npos)
+      << dir.error().message;
+  EXPECT_FALSE(fs::exists(tmp / "q"));
+}
+
+TEST(QueueDir, GroupModeRefusesADirectoryOpenToOthersNotStickyOrOfAnotherGroup) {
+  test::TempDir tmp;
+  const gid_t group = ::getegid();
+  fs::create_directory(tmp / "q");
+  for (mode_t mode : {03777, 02770, 03750}) {
+    ::chmod((tmp / "q").c_str(), mode);
+    auto dir = QueueDir::open(tmp / "q", group);
+    ASSERT_FALSE(dir.ok()) << std::oct << mode;
+    EXPECT_NE(dir.error().message.find("chmod 3770"), std::string::npos) << dir.error().message;
+  }
+  ::chmod((tmp / "q").c_str(), 03770);
+  EXPECT_TRUE(QueueDir::open(tmp / "q", group).ok());
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown((tmp / "q").c_str(), static_cast<uid_t>(-1), group + 1), 0);
+    auto dir = QueueDir::open(tmp / "q", group);
+    ASSERT_FALSE(dir.ok());
+    EXPECT_NE(dir.error().message.find("not to group"), std::string::npos) << dir.error().message;
+  }
+}
+
+TEST(QueueDir, GroupModeRefusesFilesOpenToOthersOrHardLinkedFromElsewhere) {
+  test::TempDir tmp;
+  auto dir = QueueDir::open(tmp / "q", ::getegid());
+  ASSERT_TRUE(dir.ok()) << dir.error().message;
+  std::ofstream(tmp / "elsewhere") << "precious";
+  ::chmod((tmp / "elsewhere").c_str(), 0660);
+  fs::create_hard_link(tmp / "elsewhere", tmp / "q/slots.table");
+  EXPECT_FALSE(dir->open_file("slots.table", O_RDWR).ok());
+
+  std::ofstream(tmp / "q/slots.lock") << "";
+  ::chmod((tmp / "q/slots.lock").c_str(), 0666);
+  EXPECT_FALSE(dir->open_file("slots.lock", O_RDWR).ok());
+
+  fs::create_symlink(tmp / "elsewhere", tmp / "q/wake");
+  EXPECT_FALSE(dir->open_fifo("wake", O_RDONLY | O_NONBLOCK).ok());
+  std::ifstream in(tmp / "elsewhere");
+  std::string text;
+  in >> text;
+  EXPECT_EQ(text, "precious");
 }
 
 }  // namespace
