@@ -1,6 +1,7 @@
 #include "queue_dir.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +25,36 @@ std::string octal_mode(mode_t mode) {
   char text[8];
   std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
   return text;
+}
+
+// Creation modes exactly as asked, whatever the umask, for the one call it covers: in group
+// mode another member may open what we create the moment it exists, and a mode fixed up
+// afterwards would refuse it in between (it then ran unqueued). Restored at once: the shim's
+// umask reaches vitest.
+class ExactModes {
+ public:
+  ExactModes() : m_saved(::umask(0)) {}
+  ~ExactModes() { ::umask(m_saved); }
+  ExactModes(const ExactModes&) = delete;
+  ExactModes& operator=(const ExactModes&) = delete;
+
+ private:
+  mode_t m_saved;
+};
+
+// Makes the group directory whole before it appears: a private temporary directory next to it
+// gets the group and mode 3770, then takes the name only if it is still free
+// (RENAME_NOREPLACE). Members arriving together thus never see a half-made one. Returns
+// whether it made it; false also when someone else did first.
+bool create_group_dir(const std::string& path, gid_t group) {
+  std::string temporary = path + ".new-" + std::to_string(::getpid());
+  if (::mkdir(temporary.c_str(), 0700) != 0) return false;
+  bool made =
+      ::chown(temporary.c_str(), static_cast<uid_t>(-1), group) == 0 &&
+      ::chmod(temporary.c_str(), 03770) == 0 &&
+      ::renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) == 0;
+  if (!made) ::rmdir(temporary.c_str());
+  return made;
 }
 
 std::optional<Error> check_private_dir(const std::string& path, const struct stat& st) {
@@ -50,10 +81,10 @@ std::optional<Error> check_group_dir(const std::string& path, const struct stat&
     return Error{"queue directory " + path + " has mode " + octal_mode(st.st_mode) +
                  ", which lets users outside the group in" + fix};
   }
-  if ((st.st_mode & 070) != 070 || (st.st_mode & S_ISVTX) == 0) {
+  if ((st.st_mode & 070) != 070 || (st.st_mode & (S_ISVTX | S_ISGID)) != (S_ISVTX | S_ISGID)) {
     return Error{"queue directory " + path + " has mode " + octal_mode(st.st_mode) +
-                 ", not group-shared (rwx for the group, sticky so members cannot replace each "
-                 "other's files)" +
+                 ", not group-shared (rwx for the group; setgid, so files are the group's from "
+                 "the start; sticky, so members cannot replace each other's files)" +
                  fix};
   }
   return std::nullopt;
@@ -88,11 +119,12 @@ Result<QueueDir> QueueDir::open(const std::string& path, std::optional<gid_t> gr
                  std::to_string(*group) + " that VQ_GROUP names for queue directory " + trimmed +
                  "; join the group or unset VQ_GROUP"};
   }
-  bool created = ::mkdir(trimmed.c_str(), 0700) == 0;
-  if (!created && errno == ENOENT && !group) {
-    // Group mode creates no parents: 0700 parents would lock the other members out.
+  if (group) {
+    // No parents: 0700 parents would lock the other members out.
+    create_group_dir(trimmed, *group);
+  } else if (::mkdir(trimmed.c_str(), 0700) != 0 && errno == ENOENT) {
     make_parents(trimmed);
-    created = ::mkdir(trimmed.c_str(), 0700) == 0;
+    ::mkdir(trimmed.c_str(), 0700);
   }
   // O_NOFOLLOW on the last component: a symlink planted at the queue path is refused, not used.
   int fd = ::open(trimmed.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -111,16 +143,6 @@ Result<QueueDir> QueueDir::open(const std::string& path, std::optional<gid_t> gr
     int err = errno;
     ::close(fd);
     return Error::from_errno("cannot inspect queue directory " + trimmed, err);
-  }
-  if (created && group && st.st_uid == ::geteuid()) {
-    // Made 0700 above, so nobody else could use it before it has its group and mode.
-    if (::fchown(fd, static_cast<uid_t>(-1), *group) != 0 || ::fchmod(fd, 03770) != 0 ||
-        ::fstat(fd, &st) != 0) {
-      int err = errno;
-      ::close(fd);
-      return Error::from_errno(
-          "cannot give queue directory " + trimmed + " to group " + std::to_string(*group), err);
-    }
   }
   if (auto refused =
           group ? check_group_dir(trimmed, st, *group) : check_private_dir(trimmed, st)) {
@@ -150,15 +172,7 @@ QueueDir::~QueueDir() {
   if (m_fd >= 0) ::close(m_fd);
 }
 
-Result<int> QueueDir::checked(int fd, const char* name, const char* kind, bool created) const {
-  if (created && m_group) {
-    // Mode 0660 whatever the umask, and the group even where the directory is not setgid.
-    if (::fchown(fd, static_cast<uid_t>(-1), *m_group) != 0 || ::fchmod(fd, 0660) != 0) {
-      int err = errno;
-      ::close(fd);
-      return Error::from_errno("cannot share " + file(name) + " with the group", err);
-    }
-  }
+Result<int> QueueDir::checked(int fd, const char* name, const char* kind) const {
   struct stat st {};
   bool fifo = std::string_view(kind) == "FIFO";
   bool ok = ::fstat(fd, &st) == 0 && (fifo ? S_ISFIFO(st.st_mode) : S_ISREG(st.st_mode));
@@ -181,25 +195,30 @@ Result<int> QueueDir::checked(int fd, const char* name, const char* kind, bool c
 Result<int> QueueDir::open_file(const char* name, int flags) const {
   mode_t mode = m_group ? 0660 : 0600;
   flags |= O_NOFOLLOW | O_CLOEXEC;
-  int fd = ::openat(m_fd, name, flags | O_CREAT | O_EXCL, mode);
-  bool created = fd >= 0;
+  int fd = -1;
+  if (m_group) {
+    ExactModes exact;
+    fd = ::openat(m_fd, name, flags | O_CREAT | O_EXCL, mode);
+  } else {
+    fd = ::openat(m_fd, name, flags | O_CREAT | O_EXCL, mode);
+  }
   if (fd < 0 && errno == EEXIST) fd = ::openat(m_fd, name, flags);
   if (fd < 0) return Error::from_errno("cannot open " + file(name));
-  return checked(fd, name, "regular file", created);
+  return checked(fd, name, "regular file");
 }
 
 Result<int> QueueDir::open_fifo(const char* name, int flags) const {
-  bool created = ::mkfifoat(m_fd, name, m_group ? 0660 : 0600) == 0;
-  if (!created && errno != EEXIST) return Error::from_errno("cannot create " + file(name));
-  if (created && m_group) {
-    // Shared now, by name: the write end cannot be opened while nobody reads (ENXIO), and the
-    // sticky directory keeps others from replacing what we just made.
-    ::fchownat(m_fd, name, static_cast<uid_t>(-1), *m_group, AT_SYMLINK_NOFOLLOW);
-    ::fchmodat(m_fd, name, 0660, 0);
+  bool created = false;
+  if (m_group) {
+    ExactModes exact;  // the setgid directory gives it the group
+    created = ::mkfifoat(m_fd, name, 0660) == 0;
+  } else {
+    created = ::mkfifoat(m_fd, name, 0600) == 0;
   }
+  if (!created && errno != EEXIST) return Error::from_errno("cannot create " + file(name));
   int fd = ::openat(m_fd, name, flags | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return Error::from_errno("cannot open " + file(name));
-  return checked(fd, name, "FIFO", false);
+  return checked(fd, name, "FIFO");
 }
 
 }  // namespace vq

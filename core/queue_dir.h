@@ -32,8 +32,9 @@ class QueueDir {
   // checks it without following symlinks: a directory, owned by the caller, no group or other
   // permissions.
   // Group mode (`group` set, VQ_GROUP): the caller must be in the group; creates the directory
-  // (not its parents) 3770 with that group when absent; then checks it without following
-  // symlinks: a directory of that group, rwx for the group, nothing for others, sticky (members
+  // (not its parents) 3770 with that group when absent, whole before it takes its name; then
+  // checks it without following symlinks: a directory of that group, rwx for the group,
+  // nothing for others, setgid (files are the group's from the start) and sticky (members
   // cannot remove or rename each other's files).
   static Result<QueueDir> open(const std::string& path, std::optional<gid_t> group = std::nullopt);
 
@@ -60,7 +61,7 @@ class QueueDir {
  private:
   QueueDir(std::string path, int fd, std::optional<gid_t> group)
       : m_path(std::move(path)), m_fd(fd), m_group(group) {}
-  Result<int> checked(int fd, const char* name, const char* kind, bool created) const;
+  Result<int> checked(int fd, const char* name, const char* kind) const;
   std::string m_path;
   int m_fd = -1;
   std::optional<gid_t> m_group;

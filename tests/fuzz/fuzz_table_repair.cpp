@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // As the mapping shows a file: its bytes, zeros past a short file's end (SlotTable::open
   // grows it with posix_fallocate), nothing past sizeof(Table) of a longer one.
   std::memset(static_cast<void*>(table), 0, sizeof(Table));
-  std::memcpy(static_cast<void*>(table), data, size < sizeof(Table) ? size : sizeof(Table));
+  if (size > 0) std::memcpy(static_cast<void*>(table), data, size < sizeof(Table) ? size : sizeof(Table));
   std::memcpy(static_cast<void*>(before), table, sizeof(Table));
 
   TableRepair repair = repair_table(*table, 4, 1000);

@@ -144,7 +144,7 @@ TEST(QueueDir, GroupModeRefusesADirectoryOpenToOthersNotStickyOrOfAnotherGroup) 
   test::TempDir tmp;
   const gid_t group = ::getegid();
   fs::create_directory(tmp / "q");
-  for (mode_t mode : {03777, 02770, 03750}) {
+  for (mode_t mode : {03777, 02770, 01770, 03750}) {
     ::chmod((tmp / "q").c_str(), mode);
     auto dir = QueueDir::open(tmp / "q", group);
     ASSERT_FALSE(dir.ok()) << std::oct << mode;
