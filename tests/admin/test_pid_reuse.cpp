@@ -7,10 +7,12 @@
 // situation is made by pointing the dead holder's record at a live unrelated process.
 #include <signal.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "admin_harness.h"
 #include "queue.h"
@@ -39,7 +41,15 @@ Launch sleeper_launch() {
 // A new `sleep` process that has exactly `pid`, made by setting the kernel's last-pid counter
 // just below it; other processes on the machine may take the pid first, hence the retries.
 // nullopt when the counter cannot be written (not root) or the pid could not be had.
+// A process start time counts clock ticks (10 ms): a process started within the tick of the one
+// it replaces would share its start time, which no real reuse (after a whole test run) does.
+// Waiting past a tick keeps the tests about reuse, not about tick granularity.
+void let_a_clock_tick_pass() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+}
+
 std::optional<Process> unrelated_process_with_pid(pid_t pid) {
+  let_a_clock_tick_pass();
   for (int attempt = 0; attempt < 500; ++attempt) {
     {
       std::ofstream last_pid("/proc/sys/kernel/ns_last_pid");
@@ -125,6 +135,7 @@ TEST_F(PidReuseTest, HolderRecordNamingALiveUnrelatedProcessWithAnotherStartTime
   Process holder = start_holder("holder", with(k_limit_one, {{"FAKE_SLEEP_MS", "30000"}}));
   holder.send(SIGKILL);
   ASSERT_TRUE(holder.wait());
+  let_a_clock_tick_pass();
   Process unrelated(sleeper_launch());
   ASSERT_TRUE(eventually([&] { return !proc_start_time(unrelated.pid()).empty(); }));
 
