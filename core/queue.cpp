@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "admission_plan.h"
 #include "test_hooks.h"
@@ -201,6 +202,32 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
   // Opened before the first scan, so a header change made after any scan wakes us.
   WakeListener wake(m_dir);
 
+  // Our own FIFO, poked by the waiter ahead of us when it is admitted (wake_signal.h).
+  std::optional<WakeListener> turn;
+  // Under the update lock, before our record is cleared: the waiters right behind us, up to and
+  // including the first running one (stopped ones in between rescan as soon as they continue).
+  // Being admitted may have made them next in line.
+  auto successors_of = [&](std::uint64_t mine, int mine_index) {
+    const Table& t = m_table.table();
+    std::vector<int> behind;
+    for (int i = 0; i < k_max_waiters; ++i) {
+      if (i != mine_index && t.waiters[i].state == RecordState::used &&
+          t.waiters[i].ticket > mine) {
+        behind.push_back(i);
+      }
+    }
+    std::sort(behind.begin(), behind.end(),
+              [&](int a, int b) { return t.waiters[a].ticket < t.waiters[b].ticket; });
+    std::vector<int> found;
+    for (std::size_t n = 0; n < behind.size() && n < k_max_watched_waiters; ++n) {
+      WaiterState state = waiter_state(behind[n], agent);
+      if (state == WaiterState::dead) continue;
+      found.push_back(behind[n]);
+      if (state == WaiterState::running) break;
+    }
+    return found;
+  };
+
   // Gives up our place: dropping the mark is what counts (others then see the record as gone);
   // clearing the record is tidiness, done only if the update lock comes quickly.
   auto leave = [&]() {
@@ -228,6 +255,8 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
 
   for (;;) {
     std::vector<ProcessIdentity> watched;
+    std::vector<int> successors;  // waiters to tell that we were admitted
+    std::vector<int> to_wake;     // waiters ahead to tell that a slot is theirs
     int admitted_slot = -1;
     {
       // A short wait per pass: if the lock is stuck, the pass ends and signals and the timeout
@@ -258,6 +287,8 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
           }
           if (my_index >= 0) {
             write_waiter(t.waiters[my_index], run, ticket, since_ms);
+            // Opened before this scan ends, so a poke after it is seen.
+            turn.emplace(m_dir, turn_fifo_name(my_index));
             // After a table rebuild the counter restarts; tickets handed out later must still
             // come after ours, or newcomers would pass the waiters already queued.
             if (ticket >= t.header.next_ticket) t.header.next_ticket = ticket + 1;
@@ -278,36 +309,41 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
                   [&](int a, int b) { return t.waiters[a].ticket < t.waiters[b].ticket; });
 
         AdmissionRules rules{admission_limit(t.header), options.per_agent, t.header.paused == 1};
-        if (my_index >= 0) {
-          std::vector<Claimant> holding;
-          for (const HolderInfo& holder : holders) {
-            holding.push_back(Claimant{
-                holder.agent, holder.has_record && t.slots[holder.slot].agent_explicit == 1});
+        const int free = rules.limit - static_cast<int>(holders.size());
+        std::vector<Claimant> holding;
+        for (const HolderInfo& holder : holders) {
+          holding.push_back(Claimant{
+              holder.agent, holder.has_record && t.slots[holder.slot].agent_explicit == 1});
+        }
+        std::vector<Claimant> ahead;
+        for (int i : ahead_index) {
+          ahead.push_back(Claimant{std::string(get_text(t.waiters[i].agent)),
+                                   t.waiters[i].agent_explicit == 1});
+        }
+        const Claimant me{run.agent.id, run.agent.explicit_id};
+        // Asked once per record and pass: waiter_state clears (and logs) a gone waiter's record.
+        std::vector<std::optional<WaiterState>> states(ahead_index.size());
+        auto state_of = [&](std::size_t i) {
+          if (!states[i]) states[i] = waiter_state(ahead_index[i], agent);
+          return *states[i];
+        };
+        if (my_index >= 0 && is_my_turn(holding, ahead, me, rules, state_of)) {
+          // Only bytes below the limit: with the limit unchanged, even a wrong holder count
+          // could not admit more than `limit`. (Holders above a lowered limit are counted.)
+          for (int slot = 0; slot < rules.limit; ++slot) {
+            bool busy = std::any_of(holders.begin(), holders.end(),
+                                    [&](const HolderInfo& h) { return h.slot == slot; });
+            if (busy || !m_locks.try_take_slot(slot)) continue;
+            write_slot(t.slots[slot], run);
+            successors = successors_of(ticket, my_index);
+            clear(t.waiters[my_index]);
+            m_locks.unmark_waiter(my_index);
+            my_index = -1;
+            admitted_slot = slot;
+            break;
           }
-          std::vector<Claimant> ahead;
-          for (int i : ahead_index) {
-            ahead.push_back(Claimant{std::string(get_text(t.waiters[i].agent)),
-                                     t.waiters[i].agent_explicit == 1});
-          }
-          auto state_of = [&](std::size_t i) { return waiter_state(ahead_index[i], agent); };
-          Claimant me{run.agent.id, run.agent.explicit_id};
-          if (is_my_turn(holding, ahead, me, rules, state_of)) {
-            // Only bytes below the limit: with the limit unchanged, even a wrong holder count
-            // could not admit more than `limit`. (Holders above a lowered limit are counted.)
-            for (int slot = 0; slot < rules.limit; ++slot) {
-              bool busy = std::any_of(holders.begin(), holders.end(),
-                                      [&](const HolderInfo& h) { return h.slot == slot; });
-              if (busy || !m_locks.try_take_slot(slot)) continue;
-              write_slot(t.slots[slot], run);
-              clear(t.waiters[my_index]);
-              m_locks.unmark_waiter(my_index);
-              my_index = -1;
-              admitted_slot = slot;
-              break;
-            }
-            // A slot below the limit is held by a process the count missed (a lowered limit);
-            // wait and rescan.
-          }
+          // A slot below the limit is held by a process the count missed (a lowered limit);
+          // wait and rescan.
         }
 
         if (admitted_slot < 0) {
@@ -321,20 +357,64 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
           }
           if (my_index < 0) ++snapshot.waiting;
           snapshot.waited_s = seconds_since(started);
-          for (const HolderInfo& holder : holders) {
-            if (auto identity = identify(holder.pid)) watched.push_back(*identity);
+
+          // Free slots that waiters ahead of us take: they may be asleep without watching the
+          // holders (a waiter resumed after Ctrl-Z), so tell them.
+          if (!rules.paused && free > 0) {
+            for (std::size_t i = 0; i < states.size(); ++i) {
+              if (states[i] == WaiterState::running) to_wake.push_back(ahead_index[i]);
+            }
           }
-          // The nearest waiters ahead: when one of them leaves, our turn may have come. Gone ones
-          // are cleared here, not watched: a zombie's pidfd is readable at once and would spin us.
-          for (std::size_t n = 0; n < ahead_index.size() && n < k_max_watched_waiters; ++n) {
-            int index = ahead_index[ahead_index.size() - 1 - n];
-            if (waiter_state(index, agent) == WaiterState::dead) continue;
-            const WaiterRecord& waiter = t.waiters[index];
+
+          // Whom to watch. Only a waiter that a holder's exit would admit watches the holders;
+          // the others watch the nearest running waiters ahead (their death may make us next)
+          // and their own FIFO, which the waiter ahead pokes when it is admitted. So a holder's
+          // exit wakes the one waiter whose turn it is, instead of every waiter, which then all
+          // queued for the update lock with the one whose turn it was somewhere among them.
+          // With per-agent caps, whose turn a holder's exit brings depends on that holder's
+          // agent: then every waiter watches every holder, as without this. A waiter without a
+          // record or without its FIFO cannot be poked, so it watches the holders too.
+          const bool capped = me.agent_explicit ||
+                              std::any_of(holding.begin(), holding.end(),
+                                          [](const Claimant& c) { return c.agent_explicit; }) ||
+                              std::any_of(ahead.begin(), ahead.end(),
+                                          [](const Claimant& c) { return c.agent_explicit; });
+          const bool targeted = !capped && my_index >= 0 && turn && turn->fd() >= 0;
+          bool next = true;
+          if (targeted) {
+            // Our turn if one more slot were free (unpaused): we are among the first running
+            // waiters, as many as the slots already free plus one.
+            AdmissionRules one_more{static_cast<int>(holders.size()) + std::max(free, 0) + 1,
+                                    options.per_agent, false};
+            next = is_my_turn(holding, ahead, me, one_more, state_of);
+          }
+          if (next) {
+            for (const HolderInfo& holder : holders) {
+              if (auto identity = identify(holder.pid)) watched.push_back(*identity);
+            }
+          }
+          // Gone ones are cleared here, not watched: a zombie's pidfd is readable at once and
+          // would spin us. Stopped ones do not hold anyone up, so a targeted waiter skips them.
+          const std::size_t wanted =
+              targeted ? static_cast<std::size_t>(std::max(free, 0) + 1) : k_max_watched_waiters;
+          std::size_t watching = 0;
+          for (std::size_t n = 0;
+               n < ahead_index.size() && n < k_max_watched_waiters && watching < wanted; ++n) {
+            std::size_t i = ahead_index.size() - 1 - n;
+            WaiterState state = state_of(i);
+            if (state == WaiterState::dead) continue;
+            if (targeted && state == WaiterState::stopped) continue;
+            const WaiterRecord& waiter = t.waiters[ahead_index[i]];
             watched.push_back(ProcessIdentity{waiter.pid, waiter.start_time});
+            ++watching;
           }
         }
       }
     }
+
+    // With the update lock released, so those woken can rescan at once.
+    for (int index : successors) wake_waiter(m_dir, index);
+    for (int index : to_wake) wake_waiter(m_dir, index);
 
     if (admitted_slot >= 0) {
       // Reported only now, with the update lock released: a blocked stderr (a full pipe, a
@@ -369,6 +449,9 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
     if (options.signal_fd >= 0) fds.push_back(pollfd{options.signal_fd, POLLIN, 0});
     const std::size_t wake_index = fds.size();
     if (wake.fd() >= 0) fds.push_back(pollfd{wake.fd(), POLLIN, 0});
+    const std::size_t turn_index = fds.size();
+    const bool turn_polled = turn && turn->fd() >= 0;
+    if (turn_polled) fds.push_back(pollfd{turn->fd(), POLLIN, 0});
     const std::size_t first_pidfd = fds.size();
     bool changed = false;
     for (const ProcessIdentity& process : watched) {
@@ -389,6 +472,7 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
     ::poll(fds.data(), fds.size(), wait_ms);
     bool signalled = options.signal_fd >= 0 && (fds[0].revents & POLLIN) != 0;
     if (wake.fd() >= 0 && fds[wake_index].revents != 0) wake.rearm();
+    if (turn_polled && fds[turn_index].revents != 0) turn->rearm();
     for (std::size_t i = first_pidfd; i < fds.size(); ++i) ::close(fds[i].fd);
 
     if (signalled) {

@@ -35,6 +35,30 @@ TEST(WakeSignal, ListenerSleepsUntilWokenAndSleepsAgainAfterRearm) {
   EXPECT_TRUE(woken(listener));
 }
 
+TEST(WakeSignal, WakingOneWaiterWakesItAloneUntilItRearms) {
+  test::TempDir tmp;
+  auto dir = QueueDir::open(tmp / "queue");
+  ASSERT_TRUE(dir) << dir.error().message;
+  WakeListener everyone(*dir);
+  WakeListener third(*dir, turn_fifo_name(3));
+  WakeListener fourth(*dir, turn_fifo_name(4));
+  ASSERT_GE(third.fd(), 0);
+  ASSERT_GE(fourth.fd(), 0);
+
+  wake_waiter(*dir, 3);
+  EXPECT_TRUE(woken(third));
+  EXPECT_FALSE(woken(fourth)) << "a holder's exit must not wake waiters whose turn it is not";
+  EXPECT_FALSE(woken(everyone));
+
+  third.rearm();
+  EXPECT_FALSE(woken(third));
+  wake_waiter(*dir, 3);
+  EXPECT_TRUE(woken(third));
+  wake_waiters(*dir);
+  EXPECT_TRUE(woken(everyone));
+  EXPECT_FALSE(woken(fourth)) << "the shared FIFO and the per-waiter ones are separate";
+}
+
 TEST(WakeSignal, WakingWithoutListenersIsHarmless) {
   test::TempDir tmp;
   auto dir = QueueDir::open(tmp / "queue");
