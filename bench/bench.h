@@ -19,6 +19,7 @@ struct Context {
   std::string spawn_loop;     // posix_spawn loop helper
   std::string rss_probe;      // prints its own VmRSS
   std::string max_rss;        // runs a program and prints its ru_maxrss
+  std::string pidfd_waiter;   // waits on a pidfd, then execs: the handoff floor
   std::string preload;        // libvq-preload.so, empty when not built
   std::string empty_preload;  // the do-nothing preload library (the floor)
   std::string admin;          // vq-admin, empty when not built

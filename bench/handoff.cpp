@@ -9,6 +9,33 @@
 namespace vq::bench {
 namespace {
 
+std::vector<double> gaps_of(const std::string& record) {
+  std::vector<Record> records = read_records(record);
+  std::sort(records.begin(), records.end(),
+            [](const Record& a, const Record& b) { return a.ns < b.ns; });
+  std::vector<double> gaps;
+  for (std::size_t i = 0; i + 1 < records.size(); ++i) {
+    if (!records[i].start && records[i + 1].start) {
+      gaps.push_back((records[i + 1].ns - records[i].ns) / 1e6);
+    }
+  }
+  return gaps;
+}
+
+// The floor: a chain of `count` runs, each one waiting in poll() on a pidfd of the one before,
+// then exec'ing the fake. Nothing but the kernel between one run's exit and the next start.
+std::vector<double> pidfd_chain(const Context& context, int count, const std::string& record) {
+  std::vector<pid_t> pids;
+  std::vector<std::string> env = base_env({"BENCH_RECORD=" + record, "BENCH_SLEEP_MS=400"});
+  pids.push_back(spawn({context.fake}, env));
+  env.back() = "BENCH_SLEEP_MS=5";
+  for (int i = 1; i < count; ++i) {
+    pids.push_back(spawn({context.pidfd_waiter, std::to_string(pids.back()), context.fake}, env));
+  }
+  for (pid_t pid : pids) wait_for(pid);
+  return gaps_of(record);
+}
+
 // Starts `count` launches at once; the first holds long enough for the rest to queue up, the
 // others hold briefly. Returns the handoff gaps (ms) between consecutive runs.
 std::vector<double> handoffs(const std::vector<std::string>& argv,
@@ -30,16 +57,7 @@ std::vector<double> handoffs(const std::vector<std::string>& argv,
     }
   }
   for (pid_t pid : pids) wait_for(pid);
-  std::vector<Record> records = read_records(record);
-  std::sort(records.begin(), records.end(),
-            [](const Record& a, const Record& b) { return a.ns < b.ns; });
-  std::vector<double> gaps;
-  for (std::size_t i = 0; i + 1 < records.size(); ++i) {
-    if (!records[i].start && records[i + 1].start) {
-      gaps.push_back((records[i + 1].ns - records[i].ns) / 1e6);
-    }
-  }
-  return gaps;
+  return gaps_of(record);
 }
 
 }  // namespace
@@ -48,6 +66,7 @@ void run_handoff(const Context& context, Report& report) {
   const int batches = context.smoke ? 1 : 10;
   const int per_batch = context.smoke ? 6 : 21;
   Figure vq{"handoff", "vq"};
+  Figure floor{"handoff", "pidfd floor"};
   Figure flock{"handoff", "flock"};
   Figure sem{"handoff", "sem"};
   for (int batch = 0; batch < batches; ++batch) {
@@ -57,6 +76,8 @@ void run_handoff(const Context& context, Report& report) {
                                    "VQ_QUEUE_TIMEOUT=0", "VQ_REAL_VITEST=" + context.fake}),
                          per_batch, dir + "/vq.record");
     vq.samples.insert(vq.samples.end(), gaps.begin(), gaps.end());
+    gaps = pidfd_chain(context, per_batch, dir + "/floor.record");
+    floor.samples.insert(floor.samples.end(), gaps.begin(), gaps.end());
     if (context.have_flock) {
       gaps = handoffs({"flock", dir + "/lock", context.fake}, base_env(), per_batch,
                       dir + "/flock.record");
@@ -76,7 +97,9 @@ void run_handoff(const Context& context, Report& report) {
   if (!context.have_flock) flock.note = "skipped: flock is not installed";
   report.targets.push_back({"handoff p50", 1.0, "ms", median(vq.samples)});
   report.targets.push_back({"handoff p99", 5.0, "ms", percentile(vq.samples, 99)});
+  floor.note = "poll() on a pidfd of the previous run, then exec: no queue at all";
   report.figures.push_back(std::move(vq));
+  report.figures.push_back(std::move(floor));
   report.figures.push_back(std::move(flock));
   report.figures.push_back(std::move(sem));
 }
