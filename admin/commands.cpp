@@ -29,8 +29,6 @@ namespace {
 
 // How long a verb waits for the table's update lock before it names who holds it.
 constexpr std::chrono::milliseconds k_lock_wait{2000};
-// The CPU figures of a single status report are measured over this interval.
-constexpr std::chrono::milliseconds k_cpu_sample{200};
 
 void error_line(const std::string& text) {
   std::fprintf(stderr, "vq-admin: error: %s\n", text.c_str());
@@ -72,7 +70,7 @@ int open_queue(const Context& context, std::optional<Queue>& queue) {
   return k_exit_ok;
 }
 
-int do_status(Queue& queue, bool json, bool watch, int interval_ms) {
+int do_status(Queue& queue, bool json, bool watch, int interval_ms, int sample_ms) {
   if (watch) {
     WatchOptions options;
     options.interval = std::chrono::milliseconds(interval_ms);
@@ -80,11 +78,16 @@ int do_status(Queue& queue, bool json, bool watch, int interval_ms) {
     options.style.colour = wants_colour(STDOUT_FILENO);
     return watch_status(queue, options);
   }
-  ProcessSnapshot before = ProcessSnapshot::take();
-  std::this_thread::sleep_for(k_cpu_sample);
+  // CPU is the average over each run so far unless a sample is asked for: a plain report must
+  // not keep its caller waiting.
+  std::optional<ProcessSnapshot> before;
+  if (sample_ms > 0) {
+    before = ProcessSnapshot::take();
+    std::this_thread::sleep_for(std::chrono::milliseconds(sample_ms));
+  }
   auto report = collect_status(queue, k_lock_wait);
   if (!report) return report_failure(report.error());
-  add_usage(*report, before, ProcessSnapshot::take());
+  add_usage(*report, ProcessSnapshot::take(), before ? &*before : nullptr);
   if (json) {
     std::printf("%s\n", status_json(*report).dump(2).c_str());
   } else {
@@ -208,7 +211,7 @@ int admin_main(int argc, char** argv) {
                  "Queue directory (default: VQ_QUEUE_DIR, else /tmp/vq-$UID)");
 
   bool json = false, watch = false, force = false;
-  int interval_ms = 1000, limit = 0;
+  int interval_ms = 1000, sample_ms = 0, limit = 0;
   std::string agent_id;
   std::vector<std::string> vitest_args;
 
@@ -219,6 +222,12 @@ int admin_main(int argc, char** argv) {
   status->add_option("--interval", interval_ms, "Milliseconds between redraws with --watch")
       ->check(CLI::Range(100, 3600000))
       ->needs(watch_flag);
+  status
+      ->add_option("--sample", sample_ms,
+                   "Also measure each run's CPU over this many milliseconds (cpu_percent); "
+                   "without it, CPU is the average over the run so far")
+      ->check(CLI::Range(1, 10000))
+      ->excludes(watch_flag);
   status->footer("Exit status: 0, or 69 when the table is unreadable, 75 when its lock is stuck.");
 
   auto* cleanup_cmd = app.add_subcommand(
@@ -302,7 +311,7 @@ int admin_main(int argc, char** argv) {
 
   std::optional<Queue> queue;
   if (int status_code = open_queue(context, queue); status_code != k_exit_ok) return status_code;
-  if (status->parsed()) return do_status(*queue, json, watch, interval_ms);
+  if (status->parsed()) return do_status(*queue, json, watch, interval_ms, sample_ms);
   if (cleanup_cmd->parsed()) return do_cleanup(*queue);
   if (limit_cmd->parsed()) return do_limit(*queue, limit);
   if (pause_cmd->parsed()) return do_pause(*queue, true);

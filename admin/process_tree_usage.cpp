@@ -10,6 +10,8 @@
 #include <sstream>
 #include <string>
 
+#include "process_identity.h"
+
 namespace vq::admin {
 namespace {
 
@@ -29,27 +31,28 @@ ProcessSnapshot ProcessSnapshot::take() {
   snapshot.m_taken_at = std::chrono::steady_clock::now();
   DIR* proc = ::opendir("/proc");
   if (proc == nullptr) return snapshot;
+  // Every process on the machine is read (the kernel here may not list children), so this is
+  // most of what a status report costs: one openat relative to /proc and one read each.
+  const int proc_fd = ::dirfd(proc);
+  char path[32];
+  char text[1024];
   while (dirent* entry = ::readdir(proc)) {
     pid_t pid = 0;
     const char* name = entry->d_name;
-    auto [end, ec] = std::from_chars(name, name + std::strlen(name), pid);
-    if (ec != std::errc() || *end != '\0' || pid <= 0) continue;
-    std::string text = read_small_file("/proc/" + std::string(name) + "/stat");
-    // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-    auto close = text.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(text.substr(close + 2));
-    std::string field;
-    Entry stat;
-    // Field 3 is the first after the name; we want 4 (ppid), 14-17 (times) and 24 (rss).
-    for (int number = 3; number <= 24 && fields >> field; ++number) {
-      std::uint64_t value = std::strtoull(field.c_str(), nullptr, 10);
-      if (number == 4) stat.parent = static_cast<pid_t>(value);
-      if (number >= 14 && number <= 17) stat.cpu_ticks += value;
-      if (number == 24) stat.rss_pages = value;
-    }
-    snapshot.m_entries[pid] = stat;
-    snapshot.m_children[stat.parent].push_back(pid);
+    std::size_t length = std::strlen(name);
+    auto [end, ec] = std::from_chars(name, name + length, pid);
+    if (ec != std::errc() || *end != '\0' || pid <= 0 || length + 6 > sizeof path) continue;
+    std::memcpy(path, name, length);
+    std::memcpy(path + length, "/stat", 6);
+    int fd = ::openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t n = ::read(fd, text, sizeof text);
+    ::close(fd);
+    if (n <= 0) continue;
+    auto stat = parse_proc_stat(std::string_view(text, static_cast<std::size_t>(n)));
+    if (!stat) continue;
+    snapshot.m_entries[pid] = Entry{stat->parent, stat->rss_pages, stat->cpu_ticks};
+    snapshot.m_children[stat->parent].push_back(pid);
   }
   ::closedir(proc);
   return snapshot;
@@ -73,6 +76,23 @@ std::optional<TreeUsage> ProcessSnapshot::tree_usage(pid_t root) const {
     }
   }
   return usage;
+}
+
+std::optional<double> average_cpu_percent(const TreeUsage& usage, double seconds) {
+  // Like ps's %CPU: figures for runs of a few ticks (10 ms each) are coarse, but shown.
+  if (seconds <= 0) return std::nullopt;
+  return static_cast<double>(usage.cpu_ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK)) /
+         seconds * 100.0;
+}
+
+std::optional<double> process_age_s(pid_t pid) {
+  auto stat = read_proc_stat(pid);
+  std::string uptime = read_small_file("/proc/uptime");
+  if (!stat || uptime.empty()) return std::nullopt;
+  double since_boot = std::strtod(uptime.c_str(), nullptr);
+  double started =
+      static_cast<double>(stat->start_time) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return since_boot > started ? since_boot - started : 0.0;
 }
 
 std::optional<double> cpu_percent(pid_t root, const ProcessSnapshot& before,

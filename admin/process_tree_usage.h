@@ -40,6 +40,13 @@ class ProcessSnapshot {
   std::chrono::steady_clock::time_point m_taken_at;
 };
 
+// CPU use of a tree over `seconds` of its life, in percent of one core; nullopt when no time
+// has passed.
+std::optional<double> average_cpu_percent(const TreeUsage& usage, double seconds);
+
+// Seconds since process `pid` started (/proc/PID/stat field 22 against /proc/uptime).
+std::optional<double> process_age_s(pid_t pid);
+
 // CPU use of `root`'s tree between two snapshots, in percent of one core (a tree busy on two
 // cores shows 200%); nullopt when either snapshot lacks it or no time passed.
 std::optional<double> cpu_percent(pid_t root, const ProcessSnapshot& before,

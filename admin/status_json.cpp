@@ -1,5 +1,7 @@
 #include "status_json.h"
 
+#include <unistd.h>
+
 #include <ctime>
 
 namespace vq::admin {
@@ -46,6 +48,10 @@ Json status_json(const StatusReport& report) {
     entry["runtime_s"] = run.has_record ? Json(run.runtime_s) : Json(nullptr);
     entry["rss_bytes"] = run.usage ? Json(run.usage->rss_bytes) : Json(nullptr);
     entry["cpu_percent"] = or_null(run.cpu_percent);
+    entry["cpu_average_percent"] = or_null(run.cpu_average_percent);
+    entry["cpu_time_s"] = run.usage ? Json(static_cast<double>(run.usage->cpu_ticks) /
+                                           static_cast<double>(::sysconf(_SC_CLK_TCK)))
+                                    : Json(nullptr);
     entry["processes"] = run.usage ? Json(run.usage->processes) : Json(nullptr);
     entry["cwd"] = run.has_record ? Json(run.cwd) : Json(nullptr);
     entry["command"] = run.has_record ? Json(run.command) : Json(nullptr);

@@ -100,6 +100,7 @@ Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock
   }
 
   std::vector<int> live;
+  std::vector<char> live_state(k_max_waiters, '?');  // from the one /proc read per waiter
   for (int i = 0; i < k_max_waiters; ++i) {
     const WaiterRecord& record = t.waiters[i];
     bool empty = record.state == RecordState::empty && record.pid == 0;
@@ -111,10 +112,10 @@ Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock
       report.stale.push_back({StaleRecord::Kind::waiter, i, record.pid, "", "torn record"});
       continue;
     }
-    auto identity = identify(record.pid);
-    if (view.waiter_marks[i] == record.pid && identity &&
-        identity->start_time == record.start_time) {
+    auto stat = read_proc_stat(record.pid);
+    if (view.waiter_marks[i] == record.pid && stat && stat->start_time == record.start_time) {
       live.push_back(i);
+      live_state[i] = stat->state;
     } else {
       report.stale.push_back(
           {StaleRecord::Kind::waiter, i, record.pid, std::string(get_text(record.agent)),
@@ -132,17 +133,25 @@ Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock
     run.ticket = record.ticket;
     run.since_ms = record.since_ms;
     run.waiting_s = seconds_between(record.since_ms, report.taken_ms);
-    auto stat = read_proc_stat(record.pid);
-    run.stopped = stat && (stat->state == 'T' || stat->state == 't');
+    run.stopped = live_state[live[n]] == 'T' || live_state[live[n]] == 't';
     report.waiting.push_back(std::move(run));
   }
   return report;
 }
 
-void add_usage(StatusReport& report, const ProcessSnapshot& before, const ProcessSnapshot& now) {
+void add_usage(StatusReport& report, const ProcessSnapshot& now, const ProcessSnapshot* before) {
   for (ActiveRun& run : report.active) {
     run.usage = now.tree_usage(run.pid);
-    run.cpu_percent = cpu_percent(run.pid, before, now);
+    if (before != nullptr) run.cpu_percent = cpu_percent(run.pid, *before, now);
+    // Since admission, as the report's runtime; without a record, since the process started
+    // (it waited before that, using next to no CPU).
+    std::optional<double> seconds;
+    if (run.has_record) {
+      seconds = run.runtime_s;
+    } else {
+      seconds = process_age_s(run.pid);
+    }
+    if (run.usage && seconds) run.cpu_average_percent = average_cpu_percent(*run.usage, *seconds);
   }
 }
 

@@ -27,7 +27,10 @@ struct ActiveRun {
   std::string cwd;
   std::string command;
   std::optional<TreeUsage> usage;     // the holder's whole process tree
-  std::optional<double> cpu_percent;  // over the sample interval
+  std::optional<double> cpu_percent;  // over a sample interval (--watch, --sample); else none
+  // The tree's CPU time over its run so far (since admission; without a record, since the
+  // process started), like ps's %CPU: needs no sample, so a single report is instant.
+  std::optional<double> cpu_average_percent;
 };
 
 struct WaitingRun {
@@ -69,9 +72,10 @@ struct StatusReport {
 // errno_value ETIMEDOUT when the update lock stays held longer than `lock_wait`.
 Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock_wait);
 
-// Fills each active run's usage from `now`, and its CPU percentage from the difference to
-// `before` (taken earlier; for a single report, a short sample).
-void add_usage(StatusReport& report, const ProcessSnapshot& before, const ProcessSnapshot& now);
+// Fills each active run's usage and average CPU from `now`, and, given `before` (taken earlier),
+// its CPU percentage over the interval between the two.
+void add_usage(StatusReport& report, const ProcessSnapshot& now,
+               const ProcessSnapshot* before = nullptr);
 
 // Why a record naming (pid, start_time) that no longer holds its lock is stale.
 std::string stale_reason(StaleRecord::Kind kind, pid_t pid, std::uint64_t start_time);

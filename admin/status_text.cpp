@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 
 namespace vq::admin {
 namespace {
@@ -88,7 +89,9 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
   for (const ActiveRun& run : report.active) {
     std::string usage;
     if (run.usage) usage += ", RSS: " + format_bytes(run.usage->rss_bytes);
-    if (run.cpu_percent) usage += ", CPU: " + std::to_string(std::lround(*run.cpu_percent)) + "%";
+    // Sampled when there is a sample (--watch, --sample), else the average over the run so far.
+    std::optional<double> cpu = run.cpu_percent ? run.cpu_percent : run.cpu_average_percent;
+    if (cpu) usage += ", CPU: " + std::to_string(std::lround(*cpu)) + "%";
     if (run.has_record) {
       line("  PID " + std::to_string(run.pid) + " (Agent: " + run.agent +
            ", Started: " + format_local_time(run.started_ms) +

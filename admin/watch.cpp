@@ -45,7 +45,7 @@ std::string frame_text(Queue& queue, const WatchOptions& options, ProcessSnapsho
   auto report = collect_status(queue, std::chrono::milliseconds(1000));
   ProcessSnapshot now = ProcessSnapshot::take();
   if (report) {
-    add_usage(*report, before, now);
+    add_usage(*report, now, &before);
     text = render_status_text(*report, options.style);
   } else {
     text = "vq-admin: cannot read the queue: " + report.error().message + "\n";

@@ -34,7 +34,7 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text) {
   ProcStat stat;
   int field = 2;
   bool have_parent = false, have_start = false;
-  while (!rest.empty() && !(have_parent && have_start)) {
+  while (!rest.empty() && field < 24) {
     auto start = rest.find_first_not_of(' ');
     if (start == std::string_view::npos) break;
     rest = rest.substr(start);
@@ -43,7 +43,12 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text) {
     ++field;
     if (field == 3 && !token.empty()) stat.state = token[0];
     if (field == 4) have_parent = parse_number(token, stat.parent);
+    if (field >= 14 && field <= 17) {
+      std::uint64_t ticks = 0;
+      if (parse_number(token, ticks)) stat.cpu_ticks += ticks;
+    }
     if (field == 22) have_start = parse_number(token, stat.start_time);
+    if (field == 24) parse_number(token, stat.rss_pages);
     if (end == std::string_view::npos) break;
     rest = rest.substr(end);
   }

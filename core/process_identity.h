@@ -21,6 +21,8 @@ struct ProcStat {
   char state = '?';  // 'Z' (zombie) and 'X' (dead) have exited though /proc still lists them
   pid_t parent = 0;
   std::uint64_t start_time = 0;
+  std::uint64_t cpu_ticks = 0;  // user + system time, own and of reaped children (fields 14-17)
+  std::uint64_t rss_pages = 0;  // resident set (field 24)
 };
 
 // Parses the text of /proc/PID/stat; the command name may hold spaces and parentheses.

@@ -1,4 +1,6 @@
 // `vq-admin status`, text and JSON, against live holders and waiters.
+#include <unistd.h>
+
 #include <string>
 
 #include "admin_harness.h"
@@ -31,6 +33,9 @@ void expect_schema(const json& status) {
     EXPECT_TRUE(run.at("runtime_s").is_number() || run.at("runtime_s").is_null());
     EXPECT_TRUE(run.at("rss_bytes").is_number_integer() || run.at("rss_bytes").is_null());
     EXPECT_TRUE(run.at("cpu_percent").is_number() || run.at("cpu_percent").is_null());
+    EXPECT_TRUE(run.at("cpu_average_percent").is_number() ||
+                run.at("cpu_average_percent").is_null());
+    EXPECT_TRUE(run.at("cpu_time_s").is_number() || run.at("cpu_time_s").is_null());
     EXPECT_TRUE(run.at("processes").is_number_integer() || run.at("processes").is_null());
     EXPECT_TRUE(run.at("cwd").is_string() || run.at("cwd").is_null());
     EXPECT_TRUE(run.at("command").is_string() || run.at("command").is_null());
@@ -84,6 +89,27 @@ TEST_F(AdminStatusTest, JsonMatchesLiveHoldersAndWaitersInArrivalOrder) {
   EXPECT_EQ(status["waiting"][1]["pid"], second.pid());
   EXPECT_EQ(status["waiting"][1]["position"], 2);
   EXPECT_TRUE(status["stale"].empty()) << status.dump(2);
+}
+
+TEST_F(AdminStatusTest, CpuIsTheRunsAverageWithoutWaitingAndSampledOnlyWhenAsked) {
+  Process holder = start_holder(
+      "holder",
+      {{"VQ_MAX_PROCESSES", "1"}, {"VQ_AGENT_ID", "agent-1"}, {"FAKE_SLEEP_MS", "30000"}});
+  ::usleep(100'000);
+  json status = status_json();
+  ASSERT_EQ(status["active"].size(), 1u) << status.dump(2);
+  EXPECT_TRUE(status["active"][0]["cpu_percent"].is_null()) << "no sample taken";
+  EXPECT_TRUE(status["active"][0]["cpu_average_percent"].is_number()) << status.dump(2);
+  EXPECT_GE(status["active"][0]["cpu_time_s"].get<double>(), 0.0);
+
+  const AdminResult sampled = admin({"status", "--json", "--sample", "100"});
+  ASSERT_EQ(sampled.status, 0) << sampled.err;
+  status = json::parse(sampled.out);
+  ASSERT_EQ(status["active"].size(), 1u) << status.dump(2);
+  EXPECT_TRUE(status["active"][0]["cpu_percent"].is_number()) << status.dump(2);
+
+  EXPECT_EQ(admin({"status", "--watch", "--sample", "100"}).status, 2)
+      << "--sample is not for --watch";
 }
 
 TEST_F(AdminStatusTest, TextShowsTheSeedLayoutWithLimitPauseAndEachProcess) {

@@ -15,6 +15,8 @@ TEST(ProcessIdentity, ParsesStatWithAwkwardCommandNames) {
   EXPECT_EQ(parsed->state, 'S');
   EXPECT_EQ(parsed->parent, 17);
   EXPECT_EQ(parsed->start_time, 987654u);
+  EXPECT_EQ(parsed->cpu_ticks, 3u) << "utime + stime + cutime + cstime (fields 14-17)";
+  EXPECT_EQ(parsed->rss_pages, 100u);
 }
 
 TEST(ProcessIdentity, RejectsTruncatedStat) {

@@ -40,6 +40,24 @@ TEST(ProcessTreeUsage, CountsChildrenAndGrandchildrenOfTheRoot) {
   EXPECT_GE(mine->processes, 3) << "this process, its child and grandchild";
 }
 
+TEST(ProcessTreeUsage, AverageCpuIsTreeCpuTimeOverTheRunSoFar) {
+  const auto ticks_per_s = static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
+  TreeUsage usage{0, 2 * ticks_per_s, 3};
+  auto percent = average_cpu_percent(usage, 4.0);
+  ASSERT_TRUE(percent);
+  EXPECT_DOUBLE_EQ(*percent, 50.0);
+  usage.cpu_ticks = 8 * ticks_per_s;
+  EXPECT_DOUBLE_EQ(*average_cpu_percent(usage, 4.0), 200.0) << "two busy cores show 200%";
+  EXPECT_FALSE(average_cpu_percent(usage, 0.0)) << "no time, no figure";
+}
+
+TEST(ProcessTreeUsage, OwnAgeIsKnownAndGrows) {
+  auto age = process_age_s(::getpid());
+  ASSERT_TRUE(age);
+  EXPECT_GE(*age, 0.0);
+  EXPECT_LT(*age, 24 * 3600.0);
+}
+
 TEST(ProcessTreeUsage, GoneProcessHasNoUsage) {
   pid_t child = ::fork();
   if (child == 0) ::_exit(0);

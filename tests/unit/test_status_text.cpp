@@ -27,6 +27,17 @@ StatusReport sample_report() {
   return report;
 }
 
+TEST(StatusText, WithoutASampleShowsTheAverageCpuOverTheRun) {
+  StatusReport report = sample_report();
+  report.active[0].cpu_percent.reset();
+  report.active[0].cpu_average_percent = 49.6;
+  std::string text = render_status_text(report, TextStyle{false});
+  EXPECT_NE(text.find(", RSS: 812 MiB, CPU: 50%)\n"), std::string::npos) << text;
+  report.active[0].cpu_percent = 96.4;
+  text = render_status_text(report, TextStyle{false});
+  EXPECT_NE(text.find(", CPU: 96%)\n"), std::string::npos) << "a sample wins: " << text;
+}
+
 TEST(StatusText, FormatsDurationsAndSizesAsOperatorsReadThem) {
   EXPECT_EQ(format_duration(42.9), "42s");
   EXPECT_EQ(format_duration(187), "3m07s");
