@@ -20,14 +20,18 @@ Launch AdminTest::admin_launch(const std::vector<std::string>& args, const Env& 
   return launch;
 }
 
-AdminResult AdminTest::admin(const std::vector<std::string>& args, const Env& overrides) const {
-  Process process(admin_launch(args, overrides));
+AdminResult run_admin(const Launch& launch) {
+  Process process(launch);
   AdminResult result;
   const auto status = process.wait();
   if (status && WIFEXITED(*status)) result.status = WEXITSTATUS(*status);
   result.out = process.stdout_text();
   result.err = process.stderr_text();
   return result;
+}
+
+AdminResult AdminTest::admin(const std::vector<std::string>& args, const Env& overrides) const {
+  return run_admin(admin_launch(args, overrides));
 }
 
 nlohmann::json AdminTest::status_json() const {

@@ -19,6 +19,9 @@ struct AdminResult {
   std::string err;
 };
 
+// Runs `launch` (a vq-admin launch) to its end: exit status and both outputs.
+AdminResult run_admin(const Launch& launch);
+
 class AdminTest : public ShimTest {
  protected:
   // vq-admin with the test's queue (VQ_QUEUE_DIR), the fake as real vitest, and `overrides`.

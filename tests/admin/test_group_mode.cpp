@@ -98,13 +98,7 @@ class GroupModeTest : public AdminTest {
   }
   AdminResult admin_as(const std::string& user, const std::vector<std::string>& args,
                        const Env& overrides = {}) const {
-    Process process(as_user(admin_launch(args, group_env(overrides)), user));
-    AdminResult result;
-    const auto status = process.wait();
-    if (status && WIFEXITED(*status)) result.status = WEXITSTATUS(*status);
-    result.out = process.stdout_text();
-    result.err = process.stderr_text();
-    return result;
+    return run_admin(as_user(admin_launch(args, group_env(overrides)), user));
   }
   Process holder_as(const std::string& user, const std::string& id, const Env& overrides) {
     Process holder(shim_as(user, id, overrides));
