@@ -199,8 +199,10 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
   bool warned_full = false;
   int quick_rescans = 0;
   WaitSnapshot snapshot;
-  // Opened before the first scan, so a header change made after any scan wakes us.
-  WakeListener wake(m_dir);
+  // Opened under the update lock in the pass that finds we must wait, so a header change made
+  // after any scan wakes us (vq-admin changes the header under that lock, then pokes). A launch
+  // admitted at once never opens it.
+  std::optional<WakeListener> wake;
 
   // Our own FIFO, poked by the waiter ahead of us when it is admitted (wake_signal.h).
   std::optional<WakeListener> turn;
@@ -275,10 +277,19 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
         std::vector<HolderInfo> holders = scan_holders(agent);
         Table& t = m_table.table();
 
-        if (ticket == 0) ticket = t.header.next_ticket++;
-        if (my_index < 0 || !is_mine(t.waiters[my_index], run, ticket)) {
-          // First pass, or our record was cleared under us (a repair): take a place again with
-          // the same ticket, so our turn is not lost. An unmarked record is free to reuse.
+        // A launch that finds nobody waiting and a slot free is admitted without a waiter
+        // record or FIFOs; only a launch that has to wait takes a place in the table. (With
+        // records present, it takes its place first: a dead waiter's record it reuses must not
+        // be judged as a waiter ahead of it.)
+        const bool first_pass = ticket == 0;
+        if (first_pass) ticket = t.header.next_ticket++;
+        const bool nobody_waits =
+            first_pass &&
+            std::none_of(std::begin(t.waiters), std::end(t.waiters),
+                         [](const WaiterRecord& w) { return w.state == RecordState::used; });
+        auto take_place = [&]() {
+          // Our record was cleared under us (a repair), or we must wait: take a place with the
+          // same ticket, so our turn is not lost. An unmarked record is free to reuse.
           if (my_index >= 0) m_locks.unmark_waiter(my_index);
           my_index = -1;
           for (int i = 0; i < k_max_waiters && my_index < 0; ++i) {
@@ -296,6 +307,9 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
             m_log.warn(agent, "queue-full", "no free waiter record; retrying");
             warned_full = true;
           }
+        };
+        if (!nobody_waits && (my_index < 0 || !is_mine(t.waiters[my_index], run, ticket))) {
+          take_place();
         }
 
         std::vector<int> ahead_index;
@@ -327,7 +341,7 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
           if (!states[i]) states[i] = waiter_state(ahead_index[i], agent);
           return *states[i];
         };
-        if (my_index >= 0 && is_my_turn(holding, ahead, me, rules, state_of)) {
+        if ((my_index >= 0 || nobody_waits) && is_my_turn(holding, ahead, me, rules, state_of)) {
           // Only bytes below the limit: with the limit unchanged, even a wrong holder count
           // could not admit more than `limit`. (Holders above a lowered limit are counted.)
           for (int slot = 0; slot < rules.limit; ++slot) {
@@ -336,9 +350,11 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
             if (busy || !m_locks.try_take_slot(slot)) continue;
             write_slot(t.slots[slot], run);
             successors = successors_of(ticket, my_index);
-            clear(t.waiters[my_index]);
-            m_locks.unmark_waiter(my_index);
-            my_index = -1;
+            if (my_index >= 0) {
+              clear(t.waiters[my_index]);
+              m_locks.unmark_waiter(my_index);
+              my_index = -1;
+            }
             admitted_slot = slot;
             break;
           }
@@ -347,6 +363,8 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
         }
 
         if (admitted_slot < 0) {
+          if (nobody_waits) take_place();
+          if (!wake) wake.emplace(m_dir);
           snapshot.limit = rules.limit;
           snapshot.paused = rules.paused;
           snapshot.holders = holders;
@@ -448,7 +466,8 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
     std::vector<pollfd> fds;
     if (options.signal_fd >= 0) fds.push_back(pollfd{options.signal_fd, POLLIN, 0});
     const std::size_t wake_index = fds.size();
-    if (wake.fd() >= 0) fds.push_back(pollfd{wake.fd(), POLLIN, 0});
+    const bool wake_polled = wake && wake->fd() >= 0;
+    if (wake_polled) fds.push_back(pollfd{wake->fd(), POLLIN, 0});
     const std::size_t turn_index = fds.size();
     const bool turn_polled = turn && turn->fd() >= 0;
     if (turn_polled) fds.push_back(pollfd{turn->fd(), POLLIN, 0});
@@ -471,7 +490,7 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
     }
     ::poll(fds.data(), fds.size(), wait_ms);
     bool signalled = options.signal_fd >= 0 && (fds[0].revents & POLLIN) != 0;
-    if (wake.fd() >= 0 && fds[wake_index].revents != 0) wake.rearm();
+    if (wake_polled && fds[wake_index].revents != 0) wake->rearm();
     if (turn_polled && fds[turn_index].revents != 0) turn->rearm();
     for (std::size_t i = first_pidfd; i < fds.size(); ++i) ::close(fds[i].fd);
 

@@ -165,6 +165,13 @@ struct CheckedFile {
 Result<int> open_allocated(const QueueDir& dir) {
   auto fd = dir.open_file(k_table_file, O_RDWR);
   if (!fd) return fd.error();
+  // Most launches find the table whole: fallocate would still take the filesystem's journal
+  // (ext4) on every launch, so it runs only for a file short of blocks.
+  struct stat st {};
+  if (::fstat(*fd, &st) == 0 && st.st_size >= static_cast<off_t>(sizeof(Table)) &&
+      st.st_blocks * 512 >= static_cast<blkcnt_t>(sizeof(Table))) {
+    return fd;
+  }
   int err = ::posix_fallocate(*fd, 0, sizeof(Table));
   if (err != 0) {
     ::close(*fd);
