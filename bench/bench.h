@@ -20,6 +20,7 @@ struct Context {
   std::string rss_probe;      // prints its own VmRSS
   std::string max_rss;        // runs a program and prints its ru_maxrss
   std::string pidfd_waiter;   // waits on a pidfd, then execs: the handoff floor
+  std::string exec_floor;     // a static program that only execs: the overhead floor of a shim
   std::string preload;        // libvq-preload.so, empty when not built
   std::string empty_preload;  // the do-nothing preload library (the floor)
   std::string admin;          // vq-admin, empty when not built

@@ -54,13 +54,14 @@ int main(int argc, char** argv) {
   context.rss_probe = b + "/bench/rss_probe";
   context.max_rss = b + "/bench/max_rss";
   context.pidfd_waiter = b + "/bench/pidfd_waiter";
+  context.exec_floor = b + "/bench/exec_floor";
   context.preload = existing({b + "/libvq-preload.so"});
   context.empty_preload = existing({b + "/bench/libempty-preload.so"});
   context.admin = existing({b + "/admin/vq-admin", b + "/vq-admin", b + "/bin/vq-admin"});
   context.have_flock = on_path("flock");
   context.have_sem = on_path("sem");
   for (const auto& path : {context.shim, context.fake, context.spawn_loop, context.rss_probe,
-                           context.max_rss, context.pidfd_waiter}) {
+                           context.max_rss, context.pidfd_waiter, context.exec_floor}) {
     if (!std::filesystem::exists(path)) {
       std::cerr << "vq_bench: error: " << path << " is missing — build the project first\n";
       return 1;

@@ -119,15 +119,26 @@ Result<QueueDir> QueueDir::open(const std::string& path, std::optional<gid_t> gr
                  std::to_string(*group) + " that VQ_GROUP names for queue directory " + trimmed +
                  "; join the group or unset VQ_GROUP"};
   }
+  // O_NOFOLLOW on the last component: a symlink planted at the queue path is refused, not used.
+  auto open_dir = [&] {
+    return ::open(trimmed.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  };
+  int fd = -1;
   if (group) {
     // No parents: 0700 parents would lock the other members out.
     create_group_dir(trimmed, *group);
-  } else if (::mkdir(trimmed.c_str(), 0700) != 0 && errno == ENOENT) {
-    make_parents(trimmed);
-    ::mkdir(trimmed.c_str(), 0700);
+    fd = open_dir();
+  } else {
+    // Nearly always the directory exists: open it, and create it only when missing.
+    fd = open_dir();
+    if (fd < 0 && errno == ENOENT) {
+      if (::mkdir(trimmed.c_str(), 0700) != 0 && errno == ENOENT) {
+        make_parents(trimmed);
+        ::mkdir(trimmed.c_str(), 0700);
+      }
+      fd = open_dir();
+    }
   }
-  // O_NOFOLLOW on the last component: a symlink planted at the queue path is refused, not used.
-  int fd = ::open(trimmed.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
     if (err == ELOOP || err == ENOTDIR) {
@@ -195,14 +206,17 @@ Result<int> QueueDir::checked(int fd, const char* name, const char* kind) const 
 Result<int> QueueDir::open_file(const char* name, int flags) const {
   mode_t mode = m_group ? 0660 : 0600;
   flags |= O_NOFOLLOW | O_CLOEXEC;
-  int fd = -1;
-  if (m_group) {
-    ExactModes exact;
-    fd = ::openat(m_fd, name, flags | O_CREAT | O_EXCL, mode);
-  } else {
-    fd = ::openat(m_fd, name, flags | O_CREAT | O_EXCL, mode);
+  // Nearly always the file exists: open it, and create it (exclusively) only when missing.
+  int fd = ::openat(m_fd, name, flags);
+  if (fd < 0 && errno == ENOENT) {
+    if (m_group) {
+      ExactModes exact;
+      fd = ::openat(m_fd, name, flags | O_CREAT | O_EXCL, mode);
+    } else {
+      fd = ::openat(m_fd, name, flags | O_CREAT | O_EXCL, mode);
+    }
+    if (fd < 0 && errno == EEXIST) fd = ::openat(m_fd, name, flags);
   }
-  if (fd < 0 && errno == EEXIST) fd = ::openat(m_fd, name, flags);
   if (fd < 0) return Error::from_errno("cannot open " + file(name));
   return checked(fd, name, "regular file");
 }

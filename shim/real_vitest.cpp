@@ -10,9 +10,14 @@
 namespace vq {
 namespace {
 
-bool is_executable_file(const std::string& path) {
+// The identity of `path` when it is an executable regular file; one stat serves both questions
+// (every launch asks them of the real vitest).
+std::optional<FileIdentity> executable_identity(const std::string& path) {
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || ::access(path.c_str(), X_OK) != 0) {
+    return std::nullopt;
+  }
+  return FileIdentity{st.st_dev, st.st_ino};
 }
 
 std::string parent_of(const std::string& dir) {
@@ -61,24 +66,22 @@ std::optional<FileIdentity> file_identity(const std::string& path) {
 }
 
 RealVitest find_real_vitest(const RealVitestQuery& query) {
-  auto is_self = [&](const std::string& path) {
-    auto identity = file_identity(path);
-    if (!identity) return false;
-    return *identity == query.self || std::find(query.shims_seen.begin(), query.shims_seen.end(),
-                                                *identity) != query.shims_seen.end();
+  auto is_self = [&](const FileIdentity& identity) {
+    return identity == query.self || std::find(query.shims_seen.begin(), query.shims_seen.end(),
+                                               identity) != query.shims_seen.end();
   };
 
   if (!query.override_path.empty()) {
     const std::string& path = query.override_path;
-    if (is_self(path)) {
-      return {RealVitest::Outcome::loop, path,
-              "VQ_REAL_VITEST=" + path + " is the vq shim itself, which would run itself forever"};
-    }
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
       return {RealVitest::Outcome::not_found, path, "VQ_REAL_VITEST=" + path + " does not exist"};
     }
-    if (!is_executable_file(path)) {
+    if (is_self(FileIdentity{st.st_dev, st.st_ino})) {
+      return {RealVitest::Outcome::loop, path,
+              "VQ_REAL_VITEST=" + path + " is the vq shim itself, which would run itself forever"};
+    }
+    if (!S_ISREG(st.st_mode) || ::access(path.c_str(), X_OK) != 0) {
       return {RealVitest::Outcome::not_executable, path,
               "VQ_REAL_VITEST=" + path + " is not an executable file"};
     }
@@ -90,8 +93,8 @@ RealVitest find_real_vitest(const RealVitestQuery& query) {
     for (std::string dir = query.cwd;; dir = parent_of(dir)) {
       std::string candidate = dir == "/" ? std::string() : dir;
       candidate.append("/node_modules/.bin/vitest");
-      if (is_executable_file(candidate)) {
-        if (!is_self(candidate)) return {RealVitest::Outcome::found, candidate, {}};
+      if (auto identity = executable_identity(candidate)) {
+        if (!is_self(*identity)) return {RealVitest::Outcome::found, candidate, {}};
         skipped_self = true;
       }
       if (dir == "/") break;
@@ -102,11 +105,11 @@ RealVitest find_real_vitest(const RealVitestQuery& query) {
   while (true) {
     auto colon = rest.find(':');
     std::string entry(rest.substr(0, colon));
-    if (entry.empty()) entry = ".";  // POSIX: an empty PATH entry is the working directory
+    if (entry.empty()) entry.assign(1, '.');  // POSIX: an empty PATH entry is the working directory
     if (entry[0] != '/') entry.insert(0, query.cwd + "/");
     std::string candidate = entry + "/vitest";
-    if (is_executable_file(candidate)) {
-      if (!is_self(candidate)) return {RealVitest::Outcome::found, candidate, {}};
+    if (auto identity = executable_identity(candidate)) {
+      if (!is_self(*identity)) return {RealVitest::Outcome::found, candidate, {}};
       skipped_self = true;
     }
     if (colon == std::string_view::npos) break;
