@@ -80,14 +80,17 @@ int do_status(Queue& queue, bool json, bool watch, int interval_ms, int sample_m
   }
   // CPU is the average over each run so far unless a sample is asked for: a plain report must
   // not keep its caller waiting.
+  // Only the active runs' trees are read where the kernel lists children (see take_trees).
   std::optional<ProcessSnapshot> before;
   if (sample_ms > 0) {
-    before = ProcessSnapshot::take();
+    auto first = collect_status(queue, k_lock_wait);
+    before = ProcessSnapshot::take_trees(first ? active_pids(*first) : std::vector<pid_t>{});
     std::this_thread::sleep_for(std::chrono::milliseconds(sample_ms));
   }
   auto report = collect_status(queue, k_lock_wait);
   if (!report) return report_failure(report.error());
-  add_usage(*report, ProcessSnapshot::take(), before ? &*before : nullptr);
+  add_usage(*report, ProcessSnapshot::take_trees(active_pids(*report)),
+            before ? &*before : nullptr);
   if (json) {
     std::printf("%s\n", status_json(*report).dump(2).c_str());
   } else {

@@ -139,6 +139,12 @@ Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock
   return report;
 }
 
+std::vector<pid_t> active_pids(const StatusReport& report) {
+  std::vector<pid_t> pids;
+  for (const ActiveRun& run : report.active) pids.push_back(run.pid);
+  return pids;
+}
+
 void add_usage(StatusReport& report, const ProcessSnapshot& now, const ProcessSnapshot* before) {
   for (ActiveRun& run : report.active) {
     run.usage = now.tree_usage(run.pid);

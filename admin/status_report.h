@@ -72,6 +72,9 @@ struct StatusReport {
 // errno_value ETIMEDOUT when the update lock stays held longer than `lock_wait`.
 Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock_wait);
 
+// The pids of the active runs: the roots whose trees add_usage looks up.
+std::vector<pid_t> active_pids(const StatusReport& report);
+
 // Fills each active run's usage and average CPU from `now`, and, given `before` (taken earlier),
 // its CPU percentage over the interval between the two.
 void add_usage(StatusReport& report, const ProcessSnapshot& now,

@@ -43,7 +43,9 @@ int terminal_rows(int fd) {
 std::string frame_text(Queue& queue, const WatchOptions& options, ProcessSnapshot& before) {
   std::string text;
   auto report = collect_status(queue, std::chrono::milliseconds(1000));
-  ProcessSnapshot now = ProcessSnapshot::take();
+  // `before` may lack a run admitted since: its CPU over the interval shows as unknown once.
+  ProcessSnapshot now =
+      ProcessSnapshot::take_trees(report ? active_pids(*report) : std::vector<pid_t>{});
   if (report) {
     add_usage(*report, now, &before);
     text = render_status_text(*report, options.style);

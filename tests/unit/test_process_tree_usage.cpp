@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -76,6 +79,101 @@ TEST(ProcessTreeUsage, BusyTreeShowsCpuNearOneCoreIdleOneNearZero) {
   // Generous: a loaded 2-core machine may give the spinner less than a core.
   EXPECT_GT(*percent, 20.0);
   EXPECT_LT(*percent, 250.0);
+}
+
+// A /proc of our own making: stat files and, when `children_lists`, each task's children file
+// and the thread-self probe, as a kernel with CONFIG_PROC_CHILDREN has them.
+class FakeProc {
+ public:
+  explicit FakeProc(bool children_lists) {
+    char pattern[] = "/tmp/vq-fake-proc-XXXXXX";
+    m_root = ::mkdtemp(pattern);
+    if (children_lists) write("thread-self/children", "");
+  }
+  ~FakeProc() { std::filesystem::remove_all(m_root); }
+  const std::string& root() const { return m_root; }
+
+  // rss in pages, cpu as utime; `tasks` maps each thread to the children it started.
+  void process(pid_t pid, pid_t parent, int rss, int cpu,
+               const std::vector<std::pair<pid_t, std::string>>& tasks = {}) {
+    std::string stat = std::to_string(pid) + " (node worker) S " + std::to_string(parent) +
+                       " 1 1 0 -1 4194560 0 0 0 0 " + std::to_string(cpu) +
+                       " 0 0 0 20 0 1 0 12345 1000000 " + std::to_string(rss) + " 0\n";
+    write(std::to_string(pid) + "/stat", stat);
+    for (const auto& [tid, children] : tasks) {
+      write(std::to_string(pid) + "/task/" + std::to_string(tid) + "/children", children);
+    }
+  }
+
+ private:
+  void write(const std::string& relative, const std::string& text) {
+    std::filesystem::path path = std::filesystem::path(m_root) / relative;
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path) << text;
+  }
+  std::string m_root;
+};
+
+TEST(ProcessTreeUsage, WithChildrenListsOnlyTheRootsTreesAreRead) {
+  FakeProc proc(/*children_lists=*/true);
+  // 100 started 101 from its main thread and 102 from another thread; 101 started 103.
+  proc.process(100, 1, 10, 5, {{100, "101 "}, {107, "102 "}});
+  proc.process(101, 100, 20, 7, {{101, "103"}});
+  proc.process(102, 100, 30, 11, {{102, ""}});
+  proc.process(103, 101, 40, 13, {{103, ""}});
+  proc.process(200, 1, 50, 17, {{200, ""}});  // not in any root's tree
+
+  auto snapshot = ProcessSnapshot::take_trees({100}, proc.root());
+  auto usage = snapshot.tree_usage(100);
+  ASSERT_TRUE(usage);
+  EXPECT_EQ(usage->processes, 4) << "the root, children of both threads, a grandchild";
+  EXPECT_EQ(usage->cpu_ticks, 5u + 7 + 11 + 13);
+  EXPECT_EQ(usage->rss_bytes, (10u + 20 + 30 + 40) * static_cast<std::uint64_t>(::getpagesize()));
+  EXPECT_FALSE(snapshot.tree_usage(200)) << "a process outside the trees was read";
+}
+
+TEST(ProcessTreeUsage, WithoutChildrenListsEveryProcessIsRead) {
+  FakeProc proc(/*children_lists=*/false);
+  proc.process(100, 1, 10, 5);
+  proc.process(101, 100, 20, 7);
+  proc.process(200, 1, 50, 17);
+
+  auto snapshot = ProcessSnapshot::take_trees({100}, proc.root());
+  auto usage = snapshot.tree_usage(100);
+  ASSERT_TRUE(usage);
+  EXPECT_EQ(usage->processes, 2) << "the child is found through its parent field";
+  EXPECT_TRUE(snapshot.tree_usage(200)) << "without lists, every process is read";
+}
+
+TEST(ProcessTreeUsage, TreesOfRealProcessesMatchTheFullScan) {
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::setpgid(0, 0);
+    if (::fork() == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+    ::pause();
+    ::_exit(0);
+  }
+  ASSERT_GT(child, 0);
+  std::optional<TreeUsage> full, trees;
+  for (int attempt = 0; attempt < 2500; ++attempt) {
+    full = ProcessSnapshot::take().tree_usage(child);
+    trees = ProcessSnapshot::take_trees({child}).tree_usage(child);
+    if (full && trees && full->processes == 2 && trees->processes == 2) break;
+    ::usleep(2000);
+  }
+  ::kill(-child, SIGKILL);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  ASSERT_TRUE(full);
+  ASSERT_TRUE(trees);
+  EXPECT_EQ(trees->processes, full->processes);
+}
+
+TEST(ProcessTreeUsage, NoRootsReadsNothing) {
+  EXPECT_FALSE(ProcessSnapshot::take_trees({}).tree_usage(::getpid()));
 }
 
 }  // namespace
