@@ -1,5 +1,6 @@
 // 1. Uncontended overhead: one launch at a time through vq's shim, against direct exec (the
-//    floor) and the tools users would otherwise pick (flock(1), GNU sem).
+//    floor), the exec floor (a static program that only execs: what any shim on PATH pays) and
+//    the tools users would otherwise pick (flock(1), GNU sem).
 #include <array>
 #include <cstdio>
 

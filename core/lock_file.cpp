@@ -218,6 +218,11 @@ std::optional<pid_t> LockFile::waiter_mark_holder(int index) const {
   return holder_of(m_fd, k_first_waiter_byte + index);
 }
 
+bool LockFile::any_waiter_marked() const {
+  struct flock probe = byte_range(F_WRLCK, k_first_waiter_byte, k_max_waiters);
+  return ::fcntl(m_fd, F_GETLK, &probe) != 0 || probe.l_type != F_UNLCK;
+}
+
 Status LockFile::keep_across_exec() {
   int flags = ::fcntl(m_fd, F_GETFD);
   if (flags < 0 || ::fcntl(m_fd, F_SETFD, flags & ~FD_CLOEXEC) != 0) {

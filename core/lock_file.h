@@ -76,6 +76,9 @@ class LockFile {
   bool try_mark_waiter(int index);
   void unmark_waiter(int index);
   std::optional<pid_t> waiter_mark_holder(int index) const;
+  // Whether any process holds a waiter mark: one query over all of them. (A process's own
+  // marks are not reported to it.)
+  bool any_waiter_marked() const;
 
   // The slot descriptor must stay open across execve: the lock is the slot.
   Status keep_across_exec();

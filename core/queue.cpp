@@ -280,13 +280,15 @@ Result<Acquired> Queue::acquire(const RunInfo& run, const AcquireOptions& option
         // A launch that finds nobody waiting and a slot free is admitted without a waiter
         // record or FIFOs; only a launch that has to wait takes a place in the table. (With
         // records present, it takes its place first: a dead waiter's record it reuses must not
-        // be judged as a waiter ahead of it.)
+        // be judged as a waiter ahead of it.) Nobody waits only if no record is used and no
+        // waiter mark is held: a live waiter whose record a repair cleared must not be passed.
         const bool first_pass = ticket == 0;
         if (first_pass) ticket = t.header.next_ticket++;
         const bool nobody_waits =
             first_pass &&
             std::none_of(std::begin(t.waiters), std::end(t.waiters),
-                         [](const WaiterRecord& w) { return w.state == RecordState::used; });
+                         [](const WaiterRecord& w) { return w.state == RecordState::used; }) &&
+            !m_locks.any_waiter_marked();
         auto take_place = [&]() {
           // Our record was cleared under us (a repair), or we must wait: take a place with the
           // same ticket, so our turn is not lost. An unmarked record is free to reuse.

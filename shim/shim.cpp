@@ -318,10 +318,10 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
     environment.set("VQ_HOLDER", to_marker(run.self));
     queue->locks().release();
   }
-  // The queue is left open on purpose: its descriptors are close-on-exec (the lock descriptor
-  // was released above), the log is flushed line by line, and exec drops the table mapping with
-  // the rest of this process's memory, where unmapping it first costs a TLB flush on every CPU
-  // this process ran on.
+  // The queue is left open on purpose: its descriptors, the log's included, are close-on-exec
+  // (the lock descriptor was released above; a test checks what vitest inherits), the log is
+  // flushed line by line, and exec drops the table mapping with the rest of this process's
+  // memory, where unmapping it first costs a TLB flush on every CPU this process ran on.
   signals.restore();
   exec_real(real.path, launcher, run_args, environment);
 }

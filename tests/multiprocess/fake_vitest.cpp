@@ -8,13 +8,14 @@
 //   FAKE_ECHO_ENV=A,B     print "env A=VALUE" or "env A unset" for each name on stdout
 //   FAKE_ECHO_CWD=1       print "cwd=DIR" on stdout
 //   FAKE_ECHO_SIGNALS=1   print the SigBlk, SigIgn and SigCgt lines of /proc/self/status
-//   FAKE_CAT_STDIN=1      copy stdin to stdout
-//   FAKE_STDOUT, FAKE_STDERR   write these exact bytes
-//   FAKE_ORPHAN_MS=N      fork a child that outlives this process by sleeping N ms
+//   FAKE_ECHO_FDS=1       print "fd N -> TARGET" for each open descriptor (the listing's own left
+//   out) FAKE_CAT_STDIN=1      copy stdin to stdout FAKE_STDOUT, FAKE_STDERR   write these exact
+//   bytes FAKE_ORPHAN_MS=N      fork a child that outlives this process by sleeping N ms
 //   FAKE_NESTED=path      run PATH (the shim) with this process's arguments, wait, fail if it fails
 //   FAKE_SLEEP_MS=N       sleep N ms
 //   FAKE_SIGNAL=N         at the end, die by signal N (default disposition restored)
 //   FAKE_EXIT=N           exit status (default 0)
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -93,6 +95,24 @@ void echo(int argc, char** argv) {
   if (std::getenv("FAKE_ECHO_CWD")) {
     char cwd[4096];
     write_all(1, std::string("cwd=") + (::getcwd(cwd, sizeof cwd) ? cwd : "?") + "\n");
+  }
+  if (std::getenv("FAKE_ECHO_FDS")) {
+    DIR* fds = ::opendir("/proc/self/fd");
+    const int own = fds != nullptr ? ::dirfd(fds) : -1;
+    std::vector<int> open_fds;
+    while (dirent* entry = fds != nullptr ? ::readdir(fds) : nullptr) {
+      if (entry->d_name[0] == '.' || std::atoi(entry->d_name) == own) continue;
+      open_fds.push_back(std::atoi(entry->d_name));
+    }
+    std::sort(open_fds.begin(), open_fds.end());
+    for (int fd : open_fds) {
+      char target[4096];
+      const std::string link = "/proc/self/fd/" + std::to_string(fd);
+      const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+      write_all(1, "fd " + std::to_string(fd) + " -> " +
+                       (n > 0 ? std::string(target, static_cast<std::size_t>(n)) : "?") + "\n");
+    }
+    if (fds != nullptr) ::closedir(fds);
   }
   if (std::getenv("FAKE_ECHO_SIGNALS")) {
     std::string status;

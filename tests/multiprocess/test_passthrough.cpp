@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -182,6 +184,54 @@ TEST_P(SignalStateTest, MaskAndIgnoredSignalsReachVitestAsTheCallerSetThem) {
 INSTANTIATE_TEST_SUITE_P(Paths, SignalStateTest, ::testing::Values(false, true),
                          [](const auto& info) {
                            return std::string(info.param ? "AfterWaiting" : "WithoutWaiting");
+                         });
+
+// vitest gets the descriptors its caller gave it, plus the slot lock (which must outlive the
+// shim), and nothing else of vq's: no log, table, directory or FIFO. Checked for a launch
+// admitted at once and for one admitted after waiting.
+class InheritedDescriptorsTest : public ShimTest, public ::testing::WithParamInterface<bool> {};
+
+// The fake's "fd N -> TARGET" lines above stdio (0-2 name each launch's own output files).
+std::vector<std::string> descriptors_above_stdio(const std::string& text) {
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(at, end - at);
+    if (line.rfind("fd ", 0) == 0 && std::atoi(line.c_str() + 3) > 2) lines.push_back(line);
+    at = end + 1;
+  }
+  return lines;
+}
+
+TEST_P(InheritedDescriptorsTest, OnlyTheSlotLockIsAddedToWhatTheCallerGave) {
+  const bool after_waiting = GetParam();
+  const Env env{{"VQ_MAX_PROCESSES", "1"}, {"FAKE_ECHO_FDS", "1"}};
+  Process direct(direct_launch("direct", env));
+  ASSERT_TRUE(direct.wait());
+  ASSERT_NE(direct.stdout_text().find("fd 0 -> "), std::string::npos) << direct.stdout_text();
+  const std::vector<std::string> given = descriptors_above_stdio(direct.stdout_text());
+
+  std::optional<Process> holder;
+  if (after_waiting)
+    holder.emplace(start_holder("holder", {{"VQ_MAX_PROCESSES", "1"}, {"FAKE_SLEEP_MS", "30000"}}));
+  Process shimmed =
+      after_waiting ? start_waiter("shimmed", env) : Process(shim_launch("shimmed", env));
+  if (holder) holder->send(SIGTERM);
+  const auto status = shimmed.wait();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(describe_status(*status), exited(0)) << "stderr: " << shimmed.stderr_text();
+  std::vector<std::string> added;
+  for (const std::string& line : descriptors_above_stdio(shimmed.stdout_text())) {
+    if (std::find(given.begin(), given.end(), line) == given.end()) added.push_back(line);
+  }
+  ASSERT_EQ(added.size(), 1u) << shimmed.stdout_text();
+  EXPECT_NE(added[0].find("/slots.lock"), std::string::npos) << added[0];
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, InheritedDescriptorsTest, ::testing::Values(false, true),
+                         [](const auto& info) {
+                           return std::string(info.param ? "AfterWaiting" : "AdmittedAtOnce");
                          });
 
 }  // namespace
