@@ -106,9 +106,13 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
   line("Waiting:");
   if (report.waiting.empty() && report.unrecorded_waiters == 0) line("  (none)");
   for (const WaitingRun& run : report.waiting) {
-    line("  #" + std::to_string(run.position) + " PID " + std::to_string(run.pid) +
-         " (Agent: " + run.agent + ", Waiting: " + format_duration(run.waiting_s) + ")" +
-         (run.stopped ? " " + paint.warn("[stopped: passed over until it continues]") : ""));
+    std::string text = "  #" + std::to_string(run.position) + " PID " + std::to_string(run.pid) +
+                       " (Agent: " + run.agent + ", Waiting: " + format_duration(run.waiting_s) +
+                       ")";
+    // append, not `" " + ...`: GCC 12 at -O3 warns falsely (-Wrestrict) on that insert.
+    if (run.stopped)
+      text.append(" ").append(paint.warn("[stopped: passed over until it continues]"));
+    line(text);
   }
   if (report.unrecorded_waiters > 0) {
     line("  " + std::to_string(report.unrecorded_waiters) + " " +

@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "queue_dir.h"
@@ -33,6 +36,31 @@ EventLog::EventLog(const std::string& dir, const std::string& level) {
   }
 }
 
+EventLog::EventLog(int fd, const std::string& level) {
+  if (level == "off") {
+    ::close(fd);
+    return;
+  }
+  std::FILE* file = ::fdopen(fd, "a");
+  if (file == nullptr) {
+    ::close(fd);
+    return;
+  }
+  m_file.reset(file, [](std::FILE* f) { std::fclose(f); });
+  try {
+    // spdlog's console sink writes each line with fwrite and fflush on the FILE it is given:
+    // one write(2) per line in append mode, like the rotating sink, with no open by name.
+    auto sink =
+        std::make_shared<spdlog::sinks::stdout_sink_base<spdlog::details::console_nullmutex>>(file);
+    auto logger = std::make_shared<spdlog::logger>("vq", std::move(sink));
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %l pid=%P %v");
+    logger->set_level(spdlog::level::from_str(level));
+    m_logger = std::move(logger);
+  } catch (const std::exception&) {
+    m_logger = nullptr;
+  }
+}
+
 namespace {
 void emit(spdlog::logger* logger, spdlog::level::level_enum level, const std::string& agent,
           const char* event, const std::string& details) {
@@ -53,6 +81,12 @@ EventLog open_event_log(const QueueDir& dir, const std::string& level) {
   if (dir.group()) return EventLog();
   auto fd = dir.open_file(k_log_file, O_WRONLY | O_APPEND);
   if (!fd) return EventLog();
+  // Opening by name again costs a path walk with the directory locked (O_CREAT) on every
+  // launch; only rotation needs it.
+  struct stat st {};
+  if (::fstat(*fd, &st) == 0 && st.st_size < static_cast<off_t>(k_max_log_bytes)) {
+    return EventLog(*fd, level);
+  }
   ::close(*fd);
   return EventLog(dir.path(), level);
 }

@@ -79,8 +79,10 @@ void WaitDisplay::write_all(const std::string& text) {
 void WaitDisplay::draw(const WaitSnapshot& snapshot) {
   // Seconds first: a line cut to the terminal's width still shows the clock moving.
   std::string line = waiting_line(snapshot);
-  line.insert(std::string_view("vq: waiting").size(),
-              " " + std::to_string(static_cast<long>(snapshot.waited_s)) + "s");
+  // Built with append: GCC 12 at -O3 warns falsely (-Wrestrict) on `" " + std::string`.
+  line.insert(
+      std::string_view("vq: waiting").size(),
+      std::string(" ").append(std::to_string(static_cast<long>(snapshot.waited_s))).append("s"));
   // Longer than the terminal, the line would wrap and "\r" could no longer redraw it.
   std::size_t columns = terminal_columns(m_fd) - 1;
   if (line.size() > columns) line = line.substr(0, columns - 3) + "...";
