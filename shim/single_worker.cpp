@@ -1,5 +1,8 @@
 #include "single_worker.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <charconv>
 #include <climits>
 #include <cstdlib>
@@ -57,10 +60,32 @@ std::optional<VitestVersion> parse_version(const std::string& text) {
   return version;
 }
 
-std::optional<VitestVersion> detect_vitest_version(const std::string& real_vitest) {
+namespace {
+
+// The path with every symlink resolved. realpath(3) asks readlink of each component in turn
+// (a path walk each, on every launch); the kernel's own name for an O_PATH descriptor costs one
+// walk. realpath remains the fallback without /proc.
+std::optional<std::string> resolved_path(const std::string& path) {
+  int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC);
+  if (fd >= 0) {
+    char target[PATH_MAX];
+    std::string link = "/proc/self/fd/" + std::to_string(fd);
+    ssize_t n = ::readlink(link.c_str(), target, sizeof target);
+    ::close(fd);
+    if (n > 0 && n < static_cast<ssize_t>(sizeof target) && target[0] == '/') {
+      return std::string(target, static_cast<std::size_t>(n));
+    }
+  }
   char resolved[PATH_MAX];
-  if (::realpath(real_vitest.c_str(), resolved) != nullptr) {
-    std::string target = resolved;
+  if (::realpath(path.c_str(), resolved) != nullptr) return std::string(resolved);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<VitestVersion> detect_vitest_version(const std::string& real_vitest) {
+  if (auto resolved = resolved_path(real_vitest)) {
+    const std::string& target = *resolved;
     if (target.ends_with("/vitest.mjs")) {
       if (auto version = version_from_package_json(dirname_of(target) + "/package.json")) {
         return version;
