@@ -14,7 +14,8 @@
 namespace vq::admin {
 namespace {
 
-TEST(ProcessTreeUsage, CountsChildrenAndGrandchildrenOfTheRoot) {
+// A child that sleeps and has started a grandchild that sleeps; -1 if fork failed.
+pid_t start_child_and_grandchild() {
   pid_t child = ::fork();
   if (child == 0) {
     ::setpgid(0, 0);  // so the test can end child and grandchild together
@@ -25,6 +26,17 @@ TEST(ProcessTreeUsage, CountsChildrenAndGrandchildrenOfTheRoot) {
     ::pause();
     ::_exit(0);
   }
+  return child;
+}
+
+void end_child_and_grandchild(pid_t child) {
+  ::kill(-child, SIGKILL);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+}
+
+TEST(ProcessTreeUsage, CountsChildrenAndGrandchildrenOfTheRoot) {
+  const pid_t child = start_child_and_grandchild();
   ASSERT_GT(child, 0);
   std::optional<TreeUsage> usage;
   for (int attempt = 0; attempt < 2500; ++attempt) {
@@ -33,9 +45,7 @@ TEST(ProcessTreeUsage, CountsChildrenAndGrandchildrenOfTheRoot) {
     ::usleep(2000);
   }
   auto mine = ProcessSnapshot::take().tree_usage(::getpid());
-  ::kill(-child, SIGKILL);
-  ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
+  end_child_and_grandchild(child);
   ASSERT_TRUE(usage);
   EXPECT_EQ(usage->processes, 2);
   EXPECT_GT(usage->rss_bytes, 0u);
@@ -146,16 +156,7 @@ TEST(ProcessTreeUsage, WithoutChildrenListsEveryProcessIsRead) {
 }
 
 TEST(ProcessTreeUsage, TreesOfRealProcessesMatchTheFullScan) {
-  pid_t child = ::fork();
-  if (child == 0) {
-    ::setpgid(0, 0);
-    if (::fork() == 0) {
-      ::pause();
-      ::_exit(0);
-    }
-    ::pause();
-    ::_exit(0);
-  }
+  const pid_t child = start_child_and_grandchild();
   ASSERT_GT(child, 0);
   std::optional<TreeUsage> full, trees;
   for (int attempt = 0; attempt < 2500; ++attempt) {
@@ -164,9 +165,7 @@ TEST(ProcessTreeUsage, TreesOfRealProcessesMatchTheFullScan) {
     if (full && trees && full->processes == 2 && trees->processes == 2) break;
     ::usleep(2000);
   }
-  ::kill(-child, SIGKILL);
-  ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
+  end_child_and_grandchild(child);
   ASSERT_TRUE(full);
   ASSERT_TRUE(trees);
   EXPECT_EQ(trees->processes, full->processes);
