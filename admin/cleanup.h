@@ -6,14 +6,14 @@
 #include <chrono>
 #include <vector>
 
-#include "queue.h"
+#include "queue_store.h"
 #include "status_report.h"
 
 namespace vq::admin {
 
-// Under the update lock, with the queue's own judges (Queue::scan_holders, Queue::waiter_state),
+// Under the update lock, with the queue's own judges (QueueStore::Pass::remove_stale),
 // so a record is removed only when its kernel lock is gone: a live holder or waiter, stopped or
 // not, is never removed. Torn records are cleared too. Returns what was removed.
-Result<std::vector<StaleRecord>> cleanup(Queue& queue, std::chrono::milliseconds lock_wait);
+Result<std::vector<StaleRecord>> cleanup(QueueStore& queue, std::chrono::milliseconds lock_wait);
 
 }  // namespace vq::admin

@@ -15,8 +15,8 @@
 #include "doctor.h"
 #include "exit_codes.h"
 #include "install_layout.h"
-#include "queue.h"
 #include "queue_control.h"
+#include "queue_store.h"
 #include "reset.h"
 #include "run_verb.h"
 #include "status_json.h"
@@ -43,7 +43,7 @@ bool wants_colour(int fd) {
 
 // Reports a failure from the queue once, with its fix, and returns the matching exit status.
 int report_failure(const Error& error) {
-  if (error.errno_value == ETIMEDOUT) {
+  if (is_lock_timeout(error)) {
     error_line(error.message +
                " — continue or end that process (kill -CONT PID, or kill PID), then try again");
     return k_exit_lock_stuck;
@@ -58,9 +58,9 @@ struct Context {
 };
 
 // The queue the shim uses with this environment.
-int open_queue(const Context& context, std::optional<Queue>& queue) {
+int open_queue(const Context& context, std::optional<QueueStore>& queue) {
   std::string path = queue_dir_path(context.config);
-  auto opened = Queue::attach(path, context.config.log_level, context.config.group);
+  auto opened = QueueStore::attach(path, context.config.log_level, context.config.group);
   if (!opened) {
     error_line(opened.error().message +
                " — fix it, or choose another queue with VQ_QUEUE_DIR or --queue-dir");
@@ -70,7 +70,7 @@ int open_queue(const Context& context, std::optional<Queue>& queue) {
   return k_exit_ok;
 }
 
-int do_status(Queue& queue, bool json, bool watch, int interval_ms, int sample_ms) {
+int do_status(QueueStore& queue, bool json, bool watch, int interval_ms, int sample_ms) {
   if (watch) {
     WatchOptions options;
     options.interval = std::chrono::milliseconds(interval_ms);
@@ -110,7 +110,7 @@ std::string describe_record(const StaleRecord& record) {
          "]";
 }
 
-int do_cleanup(Queue& queue) {
+int do_cleanup(QueueStore& queue) {
   auto removed = cleanup(queue, k_lock_wait);
   if (!removed) return report_failure(removed.error());
   if (removed->empty()) {
@@ -122,7 +122,7 @@ int do_cleanup(Queue& queue) {
   return k_exit_ok;
 }
 
-int do_limit(Queue& queue, int limit) {
+int do_limit(QueueStore& queue, int limit) {
   auto change = set_limit(queue, limit, k_lock_wait);
   if (!change) return report_failure(change.error());
   if (change->old_limit == change->new_limit) {
@@ -141,7 +141,7 @@ int do_limit(Queue& queue, int limit) {
   return k_exit_ok;
 }
 
-int do_pause(Queue& queue, bool paused) {
+int do_pause(QueueStore& queue, bool paused) {
   auto change = set_paused(queue, paused, k_lock_wait);
   if (!change) return report_failure(change.error());
   if (change->old_paused == paused) {
@@ -161,9 +161,9 @@ int do_reset(const Context& context, bool force) {
   auto outcome = reset_table(path, context.config.group, context.config.limit, force, k_lock_wait);
   if (!outcome) return report_failure(outcome.error());
   std::string losses;
-  for (const SlotHolder& holder : outcome->live_holders) {
+  for (const Holder& holder : outcome->live_holders) {
     losses += "  holder PID " + std::to_string(holder.pid) + " (slot " +
-              std::to_string(holder.index) +
+              std::to_string(holder.slot) +
               "): keeps its slot, but shows without agent and start time until it exits\n";
   }
   for (pid_t pid : outcome->live_waiters) {
@@ -312,7 +312,7 @@ int admin_main(int argc, char** argv) {
   if (!queue_dir.empty()) context.config.queue_dir = queue_dir;
   if (reset_cmd->parsed()) return do_reset(context, force);
 
-  std::optional<Queue> queue;
+  std::optional<QueueStore> queue;
   if (int status_code = open_queue(context, queue); status_code != k_exit_ok) return status_code;
   if (status->parsed()) return do_status(*queue, json, watch, interval_ms, sample_ms);
   if (cleanup_cmd->parsed()) return do_cleanup(*queue);

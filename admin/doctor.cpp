@@ -5,7 +5,7 @@
 
 #include <sstream>
 
-#include "queue.h"
+#include "queue_store.h"
 #include "real_vitest.h"
 #include "single_worker.h"
 
@@ -139,27 +139,26 @@ DoctorCheck check_queue(const DoctorInputs& in) {
     return check;
   }
   std::string path = queue_dir_path(*config);
-  auto queue = Queue::attach(path, config->log_level, config->group);
+  auto queue = QueueStore::attach(path, config->log_level, config->group);
   if (!queue) {
     check.ok = false;
     check.found = queue.error().message;
     check.fix = "fix the queue directory as said, or set VQ_QUEUE_DIR to another absolute path";
     return check;
   }
-  auto guard = queue->locks().lock_update(std::chrono::milliseconds(2000));
-  if (!guard) {
+  auto pass = queue->update(std::chrono::milliseconds(2000));
+  if (!pass) {
     check.ok = false;
-    check.found = guard.error().message;
+    check.found = pass.error().message;
     check.fix = "continue or end that process (kill -CONT / kill), then run doctor again";
     return check;
   }
-  HeaderCheck table = check_header(queue->table().table().header);
+  HeaderCheck table = pass->header_check();
   if (table == HeaderCheck::valid || table == HeaderCheck::blank) {
-    check.found = path + " is sound (table " + std::string(describe(table)) +
-                  (table == HeaderCheck::valid
-                       ? ", limit " + std::to_string(queue->table().table().header.limit)
-                       : "") +
-                  ")";
+    check.found =
+        path + " is sound (table " + std::string(describe(table)) +
+        (table == HeaderCheck::valid ? ", limit " + std::to_string(pass->header().limit) : "") +
+        ")";
     return check;
   }
   check.ok = false;

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "queue.h"
+#include "queue_store.h"
 
 namespace vq::admin {
 
@@ -17,12 +17,13 @@ struct HeaderChange {
 
 // Raising the limit admits waiters at once; lowering it stops admissions until the holders
 // above it finish on their own (nobody is stopped). `limit` must be 1..k_max_limit.
-Result<HeaderChange> set_limit(Queue& queue, int limit, std::chrono::milliseconds lock_wait);
+Result<HeaderChange> set_limit(QueueStore& queue, int limit, std::chrono::milliseconds lock_wait);
 
 // Paused: nobody new is admitted (holders run on, waiters keep their place).
-Result<HeaderChange> set_paused(Queue& queue, bool paused, std::chrono::milliseconds lock_wait);
+Result<HeaderChange> set_paused(QueueStore& queue, bool paused,
+                                std::chrono::milliseconds lock_wait);
 
 // The error for a table that cannot be trusted, naming the fix.
-Error damaged_table_error(const Queue& queue, HeaderCheck check);
+Error damaged_table_error(const QueueStore& queue, HeaderCheck check);
 
 }  // namespace vq::admin

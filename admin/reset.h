@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "lock_file.h"
+#include "holder.h"
 #include "result.h"
 #include "slot_table.h"
 
@@ -22,7 +22,7 @@ namespace vq::admin {
 
 struct ResetOutcome {
   std::string table_state;  // what the table was: "valid", "corrupt", "unreadable: <why>", ...
-  std::vector<SlotHolder> live_holders;
+  std::vector<Holder> live_holders;
   std::vector<pid_t> live_waiters;
   bool refused = false;  // live holders or waiters, and not forced: nothing was changed
   int limit = 0;         // the rebuilt table's limit

@@ -43,8 +43,8 @@ Json status_json(const StatusReport& report) {
     entry["slot"] = run.slot;
     entry["has_record"] = run.has_record;
     entry["agent"] = run.has_record ? Json(run.agent) : Json(nullptr);
-    entry["started"] = run.has_record ? Json(iso_utc(run.started_ms)) : Json(nullptr);
-    entry["started_ms"] = run.has_record ? Json(run.started_ms) : Json(nullptr);
+    entry["started"] = run.has_record ? Json(iso_utc(run.admitted_ms)) : Json(nullptr);
+    entry["started_ms"] = run.has_record ? Json(run.admitted_ms) : Json(nullptr);
     entry["runtime_s"] = run.has_record ? Json(run.runtime_s) : Json(nullptr);
     entry["rss_bytes"] = run.usage ? Json(run.usage->rss_bytes) : Json(nullptr);
     entry["cpu_percent"] = or_null(run.cpu_percent);

@@ -9,13 +9,6 @@
 namespace vq::admin {
 namespace {
 
-// What is read under the update lock: a private copy of the table and what the locks say.
-struct LockedView {
-  std::unique_ptr<Table> table = std::make_unique<Table>();
-  std::vector<SlotHolder> holders;
-  std::vector<std::optional<pid_t>> waiter_marks;  // per waiter record
-};
-
 double seconds_between(std::uint64_t from_ms, std::uint64_t to_ms) {
   return to_ms > from_ms ? static_cast<double>(to_ms - from_ms) / 1000.0 : 0.0;
 }
@@ -24,27 +17,16 @@ double seconds_between(std::uint64_t from_ms, std::uint64_t to_ms) {
 
 std::string stale_reason(StaleRecord::Kind kind, pid_t pid, std::uint64_t start_time) {
   auto stat = read_proc_stat(pid);
-  if (!stat || stat->state == 'Z' || stat->state == 'X') return "process gone";
+  if (!stat || has_exited(*stat)) return "process gone";
   if (stat->start_time != start_time) return "pid reused";
   return kind == StaleRecord::Kind::holder ? "slot lock released" : "waiter mark released";
 }
 
-Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock_wait) {
-  LockedView view;
+Result<StatusReport> collect_status(QueueStore& queue, std::chrono::milliseconds lock_wait) {
+  TableSnapshot view;
   {
-    auto guard = queue.locks().lock_update(lock_wait);
-    if (!guard) return guard.error();
-    if (auto recovered = queue.table().recover(queue.dir()); !recovered) return recovered.error();
-    std::memcpy(static_cast<void*>(view.table.get()), &queue.table().table(), sizeof(Table));
-    view.holders = queue.locks().holders(k_max_slots);
-    view.waiter_marks.resize(k_max_waiters);
-    HeaderCheck check = check_header(view.table->header);
-    for (int i = 0; i < k_max_waiters; ++i) {
-      // With a damaged table every mark counts; otherwise only those of used records matter.
-      if (check != HeaderCheck::valid || view.table->waiters[i].state != RecordState::empty) {
-        view.waiter_marks[i] = queue.locks().waiter_mark_holder(i);
-      }
-    }
+    VQ_TRY_ASSIGN(pass, queue.update(lock_wait));
+    view = pass->snapshot();
   }
 
   const Table& t = *view.table;
@@ -60,19 +42,18 @@ Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock
     report.paused = t.header.paused == 1;
   }
 
-  for (const SlotHolder& holder : view.holders) {
+  for (const Holder& holder : view.holders) {
     ActiveRun run;
-    run.pid = holder.pid;
-    run.slot = holder.index;
-    const SlotRecord& record = t.slots[holder.index];
-    if (readable && is_valid(record) && record.pid == holder.pid) {
-      run.has_record = true;
-      run.agent = get_text(record.agent);
-      run.started_ms = record.admitted_ms;
-      run.runtime_s = seconds_between(record.admitted_ms, report.taken_ms);
-      run.cwd = get_text(record.cwd);
-      run.command = get_text(record.command);
+    static_cast<Holder&>(run) = holder;
+    // A damaged table's records cannot be trusted, whatever judge_holders matched.
+    if (!readable || !is_valid(t.slots[holder.slot])) {
+      Holder bare;
+      bare.slot = holder.slot;
+      bare.pid = holder.pid;
+      bare.lock_seen = holder.lock_seen;
+      static_cast<Holder&>(run) = bare;
     }
+    if (run.has_record) run.runtime_s = seconds_between(run.admitted_ms, report.taken_ms);
     report.active.push_back(std::move(run));
   }
   if (!readable) {
@@ -82,17 +63,13 @@ Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock
 
   for (int i = 0; i < k_max_slots; ++i) {
     const SlotRecord& record = t.slots[i];
-    bool empty = record.state == RecordState::empty && record.pid == 0;
-    if (empty) continue;
+    if (is_empty(record)) continue;
     ++report.registered;
     if (!is_valid(record)) {
       report.stale.push_back({StaleRecord::Kind::holder, i, record.pid, "", "torn record"});
       continue;
     }
-    bool held = std::any_of(view.holders.begin(), view.holders.end(), [&](const SlotHolder& h) {
-      return h.index == i && h.pid == record.pid;
-    });
-    if (!held) {
+    if (!is_held(view.holders, i, record.pid)) {
       report.stale.push_back(
           {StaleRecord::Kind::holder, i, record.pid, std::string(get_text(record.agent)),
            stale_reason(StaleRecord::Kind::holder, record.pid, record.start_time)});
@@ -103,8 +80,7 @@ Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock
   std::vector<char> live_state(k_max_waiters, '?');  // from the one /proc read per waiter
   for (int i = 0; i < k_max_waiters; ++i) {
     const WaiterRecord& record = t.waiters[i];
-    bool empty = record.state == RecordState::empty && record.pid == 0;
-    if (empty) {
+    if (is_empty(record)) {
       if (view.waiter_marks[i]) ++report.unrecorded_waiters;
       continue;
     }
@@ -123,7 +99,7 @@ Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock
     }
   }
   std::sort(live.begin(), live.end(),
-            [&](int a, int b) { return t.waiters[a].ticket < t.waiters[b].ticket; });
+            [&](int a, int b) { return queued_before(t.waiters[a], t.waiters[b]); });
   for (std::size_t n = 0; n < live.size(); ++n) {
     const WaiterRecord& record = t.waiters[live[n]];
     WaitingRun run;
@@ -133,7 +109,7 @@ Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock
     run.ticket = record.ticket;
     run.since_ms = record.since_ms;
     run.waiting_s = seconds_between(record.since_ms, report.taken_ms);
-    run.stopped = live_state[live[n]] == 'T' || live_state[live[n]] == 't';
+    run.stopped = is_stopped(ProcStat{live_state[live[n]]});
     report.waiting.push_back(std::move(run));
   }
   return report;

@@ -12,20 +12,15 @@
 #include <vector>
 
 #include "process_tree_usage.h"
-#include "queue.h"
+#include "queue_store.h"
 #include "slot_table.h"
 
 namespace vq::admin {
 
-struct ActiveRun {
-  pid_t pid = 0;
-  int slot = 0;
-  bool has_record = false;  // false: the lock is held but the table lost its record (a reset)
-  std::string agent;
-  std::uint64_t started_ms = 0;  // admission, wall clock ms since the epoch; 0 when unknown
+// A holder as status shows it. has_record false: the lock is held but the table lost its record
+// (a reset).
+struct ActiveRun : Holder {
   double runtime_s = 0;
-  std::string cwd;
-  std::string command;
   std::optional<TreeUsage> usage;     // the holder's whole process tree
   std::optional<double> cpu_percent;  // over a sample interval (--watch, --sample); else none
   // The tree's CPU time over its run so far (since admission; without a record, since the
@@ -68,9 +63,9 @@ struct StatusReport {
 };
 
 // Reads the table and the locks under the update lock (held for a copy, microseconds), then
-// judges the records from /proc with the lock released. Never changes the table. Fails with
-// errno_value ETIMEDOUT when the update lock stays held longer than `lock_wait`.
-Result<StatusReport> collect_status(Queue& queue, std::chrono::milliseconds lock_wait);
+// judges the records from /proc with the lock released. Never changes the table. Fails with an
+// error of kind lock_stuck or lock_busy when the update lock stays held longer than `lock_wait`.
+Result<StatusReport> collect_status(QueueStore& queue, std::chrono::milliseconds lock_wait);
 
 // The pids of the active runs: the roots whose trees add_usage looks up.
 std::vector<pid_t> active_pids(const StatusReport& report);

@@ -94,7 +94,7 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
     if (cpu) usage += ", CPU: " + std::to_string(std::lround(*cpu)) + "%";
     if (run.has_record) {
       line("  PID " + std::to_string(run.pid) + " (Agent: " + run.agent +
-           ", Started: " + format_local_time(run.started_ms) +
+           ", Started: " + format_local_time(run.admitted_ms) +
            ", Runtime: " + format_duration(run.runtime_s) + usage + ")");
       line("    " + run.cwd + ": " + run.command);
     } else {

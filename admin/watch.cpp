@@ -40,7 +40,7 @@ int terminal_rows(int fd) {
   return 0;  // unknown: no cut
 }
 
-std::string frame_text(Queue& queue, const WatchOptions& options, ProcessSnapshot& before) {
+std::string frame_text(QueueStore& queue, const WatchOptions& options, ProcessSnapshot& before) {
   std::string text;
   auto report = collect_status(queue, std::chrono::milliseconds(1000));
   // `before` may lack a run admitted since: its CPU over the interval shows as unknown once.
@@ -75,7 +75,7 @@ std::string in_place(const std::string& frame, int rows) {
 
 }  // namespace
 
-int watch_status(Queue& queue, const WatchOptions& options) {
+int watch_status(QueueStore& queue, const WatchOptions& options) {
   sigset_t stops, saved;
   sigemptyset(&stops);
   for (int signal : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stops, signal);

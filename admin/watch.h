@@ -9,7 +9,7 @@
 
 #include <chrono>
 
-#include "queue.h"
+#include "queue_store.h"
 #include "status_text.h"
 
 namespace vq::admin {
@@ -22,6 +22,6 @@ struct WatchOptions {
 };
 
 // Runs until SIGINT, SIGTERM or SIGHUP; returns the exit status (0).
-int watch_status(Queue& queue, const WatchOptions& options);
+int watch_status(QueueStore& queue, const WatchOptions& options);
 
 }  // namespace vq::admin

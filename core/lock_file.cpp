@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "process_identity.h"
 #include "slot_table.h"
 
 namespace vq {
@@ -45,6 +46,25 @@ int lock_fd_floor() {
 }
 
 void on_wait_tick(int) {}
+
+// A holder that is stopped (Ctrl-Z, SIGSTOP, a debugger) keeps the lock until it continues; one
+// that is running only means many processes took turns with it for the whole wait.
+Error lock_timeout(std::optional<pid_t> holder, std::chrono::milliseconds limit) {
+  std::optional<ProcStat> stat;
+  if (holder) stat = read_proc_stat(*holder);
+  const bool stopped = stat && is_stopped(*stat);
+  if (!holder || stopped || !stat) {
+    std::string who = holder ? "pid " + std::to_string(*holder) : "another process";
+    return Error{"the slot table has been locked by " + who + " for over " +
+                     std::to_string(limit.count()) + " ms (" +
+                     (stopped ? "stopped" : "stopped or stuck?") + ")",
+                 ETIMEDOUT, ErrorKind::lock_stuck};
+  }
+  return Error{"the slot table stayed busy for over " + std::to_string(limit.count()) +
+                   " ms: many vq processes are taking turns with it (last pid " +
+                   std::to_string(*holder) + ")",
+               ETIMEDOUT, ErrorKind::lock_busy};
+}
 
 // While alive, SIGALRM interrupts a blocking fcntl in this thread every `tick` (a no-op handler
 // without SA_RESTART), so F_SETLKW can be bounded: a repeating timer, because a single one could
@@ -166,11 +186,7 @@ Result<LockFile::UpdateGuard> LockFile::lock_update(std::chrono::milliseconds li
     return Error::from_errno("cannot lock the slot table", error);
   }
   ::sigprocmask(SIG_SETMASK, &saved, nullptr);
-  auto holder = holder_of(m_fd, k_update_lock_byte);
-  std::string who = holder ? "pid " + std::to_string(*holder) : "another process";
-  return Error{"the slot table has been locked by " + who + " for over " +
-                   std::to_string(limit.count()) + " ms (stopped or stuck?)",
-               ETIMEDOUT};
+  return lock_timeout(holder_of(m_fd, k_update_lock_byte), limit);
 }
 
 bool LockFile::try_take_slot(int index) {
@@ -178,10 +194,10 @@ bool LockFile::try_take_slot(int index) {
   return ::fcntl(m_fd, F_SETLK, &lock) == 0;
 }
 
-std::vector<SlotHolder> LockFile::holders(int count) const {
+std::vector<Holder> LockFile::holders(int count) const {
   // F_GETLK reports *some* conflicting lock in a range, not the first; split the range around
   // each one found and search both sides. Costs about two calls per holder.
-  std::vector<SlotHolder> found;
+  std::vector<Holder> found;
   std::vector<std::pair<off_t, off_t>> ranges{{k_first_slot_byte, k_first_slot_byte + count}};
   while (!ranges.empty()) {
     auto [begin, end] = ranges.back();
@@ -194,13 +210,16 @@ std::vector<SlotHolder> LockFile::holders(int count) const {
     if (last > end) last = end;
     if (last <= first) last = first + 1;
     for (off_t byte = first; byte < last; ++byte) {
-      found.push_back(SlotHolder{static_cast<int>(byte - k_first_slot_byte), probe.l_pid});
+      Holder holder;
+      holder.slot = static_cast<int>(byte - k_first_slot_byte);
+      holder.pid = probe.l_pid;
+      found.push_back(std::move(holder));
     }
     ranges.emplace_back(begin, first);
     ranges.emplace_back(last, end);
   }
   std::sort(found.begin(), found.end(),
-            [](const SlotHolder& a, const SlotHolder& b) { return a.index < b.index; });
+            [](const Holder& a, const Holder& b) { return a.slot < b.slot; });
   return found;
 }
 

@@ -16,6 +16,7 @@
 #include <optional>
 #include <vector>
 
+#include "holder.h"
 #include "queue_dir.h"
 #include "result.h"
 
@@ -27,11 +28,6 @@ inline constexpr std::chrono::milliseconds k_update_wait_limit{5000};
 inline constexpr off_t k_update_lock_byte = 0;
 inline constexpr off_t k_first_slot_byte = 1;
 inline constexpr off_t k_first_waiter_byte = 1024;
-
-struct SlotHolder {
-  int index = 0;
-  pid_t pid = 0;
-};
 
 class LockFile {
  public:
@@ -61,16 +57,18 @@ class LockFile {
   };
 
   // Waits up to `limit` for the update lock. The kernel frees it if its holder dies, but not if
-  // its holder is stopped (SIGSTOP, a debugger): then this gives up with an error (errno_value
-  // ETIMEDOUT) naming that process, rather than hanging every vq process on the machine.
+  // its holder is stopped (SIGSTOP, a debugger): then this gives up with an error of kind
+  // lock_stuck naming that process (lock_busy when the lock kept changing hands), rather than
+  // hanging every vq process on the machine.
   Result<UpdateGuard> lock_update(std::chrono::milliseconds limit = k_update_wait_limit);
 
   // Takes slot `index` if nobody holds it. Call with the update lock held.
   bool try_take_slot(int index);
 
-  // The processes holding slot locks among the first `count` slots, found with F_GETLK.
-  // Locks held by the calling process itself are not seen (the kernel reports no conflict).
-  std::vector<SlotHolder> holders(int count) const;
+  // The processes holding slot locks among the first `count` slots, found with F_GETLK: slot
+  // and pid of each, in slot order. Locks held by the calling process itself are not seen (the
+  // kernel reports no conflict).
+  std::vector<Holder> holders(int count) const;
 
   // Waiter record j is live while its waiter holds byte 1024 + j.
   bool try_mark_waiter(int index);

@@ -25,6 +25,15 @@ struct ProcStat {
   std::uint64_t rss_pages = 0;  // resident set (field 24)
 };
 
+// Stopped by job control or a signal (Ctrl-Z, SIGSTOP) or a tracer: alive, but not going on.
+inline bool is_stopped(const ProcStat& stat) {
+  return stat.state == 'T' || stat.state == 't';
+}
+// Exited, though /proc may still list it (a zombie not yet reaped).
+inline bool has_exited(const ProcStat& stat) {
+  return stat.state == 'Z' || stat.state == 'X';
+}
+
 // Parses the text of /proc/PID/stat; the command name may hold spaces and parentheses.
 std::optional<ProcStat> parse_proc_stat(std::string_view text);
 std::optional<ProcStat> read_proc_stat(pid_t pid);

@@ -103,15 +103,13 @@ bool is_valid(const WaiterRecord& record, std::uint64_t next_ticket) {
 int repair_records(Table& table) {
   int cleared = 0;
   for (auto& slot : table.slots) {
-    bool empty = slot.state == RecordState::empty && slot.pid == 0;
-    if (!empty && !is_valid(slot)) {
+    if (!is_empty(slot) && !is_valid(slot)) {
       std::memset(static_cast<void*>(&slot), 0, sizeof slot);
       ++cleared;
     }
   }
   for (auto& waiter : table.waiters) {
-    bool empty = waiter.state == RecordState::empty && waiter.pid == 0;
-    if (!empty && !is_valid(waiter, table.header.next_ticket)) {
+    if (!is_empty(waiter) && !is_valid(waiter, table.header.next_ticket)) {
       std::memset(static_cast<void*>(&waiter), 0, sizeof waiter);
       ++cleared;
     }

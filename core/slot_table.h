@@ -72,6 +72,19 @@ std::uint32_t record_checksum(const WaiterRecord& record);
 void seal(SlotRecord& record);  // sets the checksum after the fields are written
 void seal(WaiterRecord& record);
 
+// An empty record: never written, or cleared. Anything else is in use, or torn.
+inline bool is_empty(const SlotRecord& record) {
+  return record.state == RecordState::empty && record.pid == 0;
+}
+inline bool is_empty(const WaiterRecord& record) {
+  return record.state == RecordState::empty && record.pid == 0;
+}
+
+// The one order of waiters: by ticket, i.e. arrival.
+inline bool queued_before(const WaiterRecord& a, const WaiterRecord& b) {
+  return a.ticket < b.ticket;
+}
+
 // A used record is valid when its checksum matches and its fields are in range.
 bool is_valid(const SlotRecord& record);
 bool is_valid(const WaiterRecord& record, std::uint64_t next_ticket);

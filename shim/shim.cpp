@@ -18,10 +18,11 @@
 #include "exit_status.h"
 #include "preload_redirect.h"
 #include "process_identity.h"
-#include "queue.h"
+#include "queue_store.h"
 #include "real_vitest.h"
 #include "single_worker.h"
 #include "wait_display.h"
+#include "wait_session.h"
 
 extern char** environ;
 
@@ -276,7 +277,7 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
 
   WaitSignals signals;
   std::string queue_path = queue_dir_path(*config);
-  auto queue = Queue::open(queue_path, config->limit, config->log_level, config->group);
+  auto queue = QueueStore::open(queue_path, config->limit, config->log_level, config->group);
   if (!queue) {
     if (int status = queue_unusable(*config, queue_path, queue.error()); status != 0) return status;
     signals.restore();
@@ -286,7 +287,7 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
   RunInfo run{self_identity(), resolve_agent(*config, env), cwd, join(argc, argv)};
   WaitDisplay display(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
   AcquireOptions options{config->timeout_s, config->per_agent, signals.fd()};
-  auto acquired = queue->acquire(run, options, display);
+  auto acquired = acquire(*queue, run, options, display);
   if (!acquired) {
     display.finish();
     if (int status = queue_unusable(*config, queue_path, acquired.error()); status != 0) {
@@ -310,13 +311,12 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
     return die_by(acquired->signal);
   } else {
     // Admitted: the slot is the lock on the lock file, which must survive exec.
-    if (auto kept = queue->locks().keep_across_exec(); !kept) {
+    environment.set("VQ_HOLDER", to_marker(run.self));
+    if (auto kept = queue->hand_over_to_exec(); !kept) {
       if (int status = queue_unusable(*config, queue_path, kept.error()); status != 0) {
         return status;
       }
     }
-    environment.set("VQ_HOLDER", to_marker(run.self));
-    queue->locks().release();
   }
   // The queue is left open on purpose: its descriptors, the log's included, are close-on-exec
   // (the lock descriptor was released above; a test checks what vitest inherits), the log is

@@ -25,10 +25,10 @@ std::size_t terminal_columns(int fd) {
 
 }  // namespace
 
-std::string describe_holders(const std::vector<HolderInfo>& holders, std::size_t max_shown) {
+std::string describe_holders(const std::vector<Holder>& holders, std::size_t max_shown) {
   std::string text;
   std::size_t shown = 0;
-  for (const HolderInfo& holder : holders) {
+  for (const Holder& holder : holders) {
     if (shown == max_shown) {
       text += ", +" + std::to_string(holders.size() - shown) + " more";
       break;

@@ -4,12 +4,12 @@
 
 #include <string>
 
-#include "queue.h"
+#include "wait_session.h"
 
 namespace vq {
 
 // "pid 123 [agent-1, 42s]" for each holder, at most `max_shown`, then "+N more".
-std::string describe_holders(const std::vector<HolderInfo>& holders, std::size_t max_shown);
+std::string describe_holders(const std::vector<Holder>& holders, std::size_t max_shown);
 
 std::string waiting_line(const WaitSnapshot& snapshot);
 

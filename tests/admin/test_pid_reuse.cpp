@@ -15,7 +15,8 @@
 #include <thread>
 
 #include "admin_harness.h"
-#include "queue.h"
+#include "lock_file.h"
+#include "slot_table.h"
 
 namespace vq::mp {
 namespace {
@@ -141,11 +142,15 @@ TEST_F(PidReuseTest, HolderRecordNamingALiveUnrelatedProcessWithAnotherStartTime
 
   // The dead holder's record, pointed at the unrelated process: its pid, the holder's start time.
   {
-    auto queue = Queue::attach(queue_dir(), "off");
-    ASSERT_TRUE(queue) << queue.error().message;
-    auto guard = queue->locks().lock_update();
+    auto dir = QueueDir::open(queue_dir());
+    ASSERT_TRUE(dir) << dir.error().message;
+    auto locks = LockFile::open(*dir);
+    ASSERT_TRUE(locks) << locks.error().message;
+    auto table = SlotTable::open(*dir);
+    ASSERT_TRUE(table) << table.error().message;
+    auto guard = locks->lock_update();
     ASSERT_TRUE(guard) << guard.error().message;
-    SlotRecord& record = queue->table().table().slots[0];
+    SlotRecord& record = table->table().slots[0];
     ASSERT_EQ(record.state, RecordState::used);
     ASSERT_EQ(record.pid, holder.pid());
     ASSERT_NE(std::to_string(record.start_time), proc_start_time(unrelated.pid()));

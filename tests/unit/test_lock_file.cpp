@@ -58,9 +58,9 @@ void kill_and_reap(pid_t pid) {
   ::waitpid(pid, &status, 0);
 }
 
-std::vector<int> indices(const std::vector<SlotHolder>& holders) {
+std::vector<int> indices(const std::vector<Holder>& holders) {
   std::vector<int> out;
-  for (const auto& holder : holders) out.push_back(holder.index);
+  for (const auto& holder : holders) out.push_back(holder.slot);
   return out;
 }
 
@@ -76,8 +76,8 @@ TEST(LockFile, HoldersFindsEverySlotAndItsPidWhateverTheOrder) {
   auto holders = locks->holders(64);
   EXPECT_EQ(indices(holders), (std::vector<int>{0, 2, 5, 9, 63}));
   for (const auto& holder : holders) {
-    pid_t expected = (holder.index == 9 || holder.index == 2) ? a.pid : b.pid;
-    EXPECT_EQ(holder.pid, expected) << "slot " << holder.index;
+    pid_t expected = (holder.slot == 9 || holder.slot == 2) ? a.pid : b.pid;
+    EXPECT_EQ(holder.pid, expected) << "slot " << holder.slot;
   }
   EXPECT_EQ(indices(locks->holders(6)), (std::vector<int>{0, 2, 5}));
   kill_and_reap(a.pid);

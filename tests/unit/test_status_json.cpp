@@ -14,7 +14,7 @@ TEST(StatusJson, HasTheDocumentedFieldsWithTheirTypes) {
   run.pid = 10;
   run.has_record = true;
   run.agent = "a";
-  run.started_ms = 1'700'000'000'000;
+  run.admitted_ms = 1'700'000'000'000;
   run.runtime_s = 1.5;
   run.usage = TreeUsage{4096, 7, 2};
   report.active.push_back(run);

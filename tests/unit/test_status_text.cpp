@@ -15,7 +15,7 @@ StatusReport sample_report() {
   run.pid = 12345;
   run.has_record = true;
   run.agent = "agent-1";
-  run.started_ms = 1'700'000'000'000;
+  run.admitted_ms = 1'700'000'000'000;
   run.runtime_s = 42.7;
   run.cwd = "/home/u/p";
   run.command = "vitest run";

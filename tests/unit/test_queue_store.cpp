@@ -1,4 +1,4 @@
-#include "queue.h"
+#include "queue_store.h"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "temp_dir.h"
+#include "wait_session.h"
 
 namespace vq {
 namespace {
@@ -19,6 +20,16 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
+// The table file mapped on its own, as another process would see it (no lock file opened: closing
+// one would drop this process's locks).
+SlotTable raw_table(const std::string& queue_path) {
+  auto dir = QueueDir::open(queue_path);
+  EXPECT_TRUE(dir) << dir.error().message;
+  auto table = SlotTable::open(*dir);
+  EXPECT_TRUE(table) << table.error().message;
+  return std::move(*table);
+}
+
 class NullObserver : public WaitObserver {
  public:
   void on_wait_start(const WaitSnapshot&) override { ++starts; }
@@ -27,68 +38,69 @@ class NullObserver : public WaitObserver {
   int starts = 0;
 };
 
-TEST(Queue, NewQueueIsSeededWithTheConfiguredLimit) {
+TEST(QueueStore, NewQueueIsSeededWithTheConfiguredLimit) {
   test::TempDir tmp;
-  auto queue = Queue::open(tmp / "q", 3, "info");
+  auto queue = QueueStore::open(tmp / "q", 3, "info");
   ASSERT_TRUE(queue.ok()) << queue.error().message;
-  EXPECT_EQ(queue->table().table().header.limit, 3u);
+  EXPECT_EQ(queue->update()->header().limit, 3u);
   EXPECT_NE(read_file(tmp / "q/vitest-queue.log").find("event=created limit=3"), std::string::npos);
 }
 
-TEST(Queue, ExistingQueueKeepsItsLimitOverTheSeed) {
+TEST(QueueStore, ExistingQueueKeepsItsLimitOverTheSeed) {
   test::TempDir tmp;
-  { ASSERT_TRUE(Queue::open(tmp / "q", 3, "info").ok()); }
-  auto again = Queue::open(tmp / "q", 1, "info");
+  { ASSERT_TRUE(QueueStore::open(tmp / "q", 3, "info").ok()); }
+  auto again = QueueStore::open(tmp / "q", 1, "info");
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->table().table().header.limit, 3u);
+  EXPECT_EQ(again->update()->header().limit, 3u);
 }
 
-TEST(Queue, RandomBytesInTheTableAreRepaired) {
+TEST(QueueStore, RandomBytesInTheTableAreRepaired) {
   test::TempDir tmp;
-  { ASSERT_TRUE(Queue::open(tmp / "q", 2, "info").ok()); }
+  { ASSERT_TRUE(QueueStore::open(tmp / "q", 2, "info").ok()); }
   {
     std::fstream file(tmp / "q/slots.table", std::ios::in | std::ios::out | std::ios::binary);
     std::mt19937 random(7);
     for (std::size_t i = 0; i < sizeof(Table); ++i) file.put(static_cast<char>(random()));
   }
-  auto queue = Queue::open(tmp / "q", 2, "info");
+  auto queue = QueueStore::open(tmp / "q", 2, "info");
   ASSERT_TRUE(queue.ok()) << queue.error().message;
-  EXPECT_EQ(check_header(queue->table().table().header), HeaderCheck::valid);
+  EXPECT_EQ(queue->update()->header_check(), HeaderCheck::valid);
   EXPECT_NE(read_file(tmp / "q/vitest-queue.log").find("event=repaired"), std::string::npos);
 }
 
-TEST(Queue, TruncatedTableIsRegrownAndRepaired) {
+TEST(QueueStore, TruncatedTableIsRegrownAndRepaired) {
   test::TempDir tmp;
-  { ASSERT_TRUE(Queue::open(tmp / "q", 2, "info").ok()); }
+  { ASSERT_TRUE(QueueStore::open(tmp / "q", 2, "info").ok()); }
   std::filesystem::resize_file(tmp / "q/slots.table", 10);
-  auto queue = Queue::open(tmp / "q", 2, "info");
+  auto queue = QueueStore::open(tmp / "q", 2, "info");
   ASSERT_TRUE(queue.ok()) << queue.error().message;
-  EXPECT_EQ(check_header(queue->table().table().header), HeaderCheck::valid);
+  EXPECT_EQ(queue->update()->header_check(), HeaderCheck::valid);
 }
 
-TEST(Queue, NewerLayoutIsRefusedNotOverwritten) {
+TEST(QueueStore, NewerLayoutIsRefusedNotOverwritten) {
   test::TempDir tmp;
   {
-    auto queue = Queue::open(tmp / "q", 2, "info");
-    queue->table().table().header.version = k_table_version + 1;
+    ASSERT_TRUE(QueueStore::open(tmp / "q", 2, "info").ok());
+    raw_table(tmp / "q").table().header.version = k_table_version + 1;
   }
-  auto queue = Queue::open(tmp / "q", 2, "info");
+  auto queue = QueueStore::open(tmp / "q", 2, "info");
   ASSERT_FALSE(queue.ok());
   EXPECT_NE(queue.error().message.find("newer"), std::string::npos);
 }
 
-TEST(Queue, UncontendedAcquireIsImmediateAndSilent) {
+TEST(QueueStore, UncontendedAcquireIsImmediateAndSilent) {
   test::TempDir tmp;
-  auto queue = Queue::open(tmp / "q", 1, "info");
+  auto queue = QueueStore::open(tmp / "q", 1, "info");
   ASSERT_TRUE(queue.ok());
   NullObserver observer;
   RunInfo run{self_identity(), Agent{"agent-1", true}, "/tmp", "vitest run"};
-  auto acquired = queue->acquire(run, AcquireOptions{}, observer);
+  auto acquired = acquire(*queue, run, AcquireOptions{}, observer);
   ASSERT_TRUE(acquired.ok());
   EXPECT_EQ(acquired->outcome, Acquired::Outcome::admitted);
   EXPECT_EQ(acquired->slot, 0);
   EXPECT_EQ(observer.starts, 0);
-  const SlotRecord& record = queue->table().table().slots[0];
+  SlotTable table = raw_table(tmp / "q");
+  const SlotRecord& record = table.table().slots[0];
   EXPECT_TRUE(is_valid(record));
   EXPECT_EQ(record.pid, ::getpid());
   EXPECT_EQ(get_text(record.agent), "agent-1");

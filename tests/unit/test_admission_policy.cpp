@@ -1,4 +1,4 @@
-#include "admission_plan.h"
+#include "admission_policy.h"
 
 #include <gtest/gtest.h>
 

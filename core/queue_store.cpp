@@ -1,0 +1,253 @@
+#include "queue_store.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "test_hooks.h"
+
+namespace vq {
+namespace {
+
+// How long QueueStore::open waits for the update lock; a stuck lock is not fatal there, the
+// wait session checks the header again in its own passes.
+constexpr std::chrono::milliseconds k_open_wait{250};
+
+std::uint64_t held_seconds(std::uint64_t since_ms) {
+  std::uint64_t now = wall_ms();
+  return now > since_ms ? (now - since_ms) / 1000 : 0;
+}
+
+void write_waiter(WaiterRecord& record, const RunInfo& run, std::uint64_t ticket,
+                  std::uint64_t since_ms) {
+  record.state = RecordState::used;
+  record.pid = run.self.pid;
+  record.start_time = run.self.start_time;
+  test_hooks::pause_in_update("waiter-record");
+  record.ticket = ticket;
+  record.since_ms = since_ms;
+  record.agent_explicit = run.agent.explicit_id ? 1 : 0;
+  set_text(record.agent, run.agent.id);
+  seal(record);
+}
+
+void write_slot(SlotRecord& record, const RunInfo& run) {
+  record.state = RecordState::used;
+  record.pid = run.self.pid;
+  record.start_time = run.self.start_time;
+  test_hooks::pause_in_update("slot-record");
+  record.admitted_ms = wall_ms();
+  record.agent_explicit = run.agent.explicit_id ? 1 : 0;
+  set_text(record.agent, run.agent.id);
+  set_text(record.cwd, run.cwd);
+  set_text(record.command, run.command);
+  seal(record);
+}
+
+template <typename Record>
+void clear(Record& record) {
+  std::memset(static_cast<void*>(&record), 0, sizeof record);
+}
+
+void add_metadata(Holder& holder, const SlotRecord& record) {
+  holder.has_record = true;
+  holder.agent = get_text(record.agent);
+  holder.agent_explicit = record.agent_explicit == 1;
+  holder.admitted_ms = record.admitted_ms;
+  holder.cwd = get_text(record.cwd);
+  holder.command = get_text(record.command);
+}
+
+}  // namespace
+
+std::uint64_t wall_ms() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(
+      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+std::vector<Holder> judge_holders(const Table& table, const LockFile& locks) {
+  std::vector<Holder> holders = locks.holders(k_max_slots);
+  for (Holder& holder : holders) {
+    const SlotRecord& record = table.slots[holder.slot];
+    if (record.state == RecordState::used && record.pid == holder.pid) add_metadata(holder, record);
+  }
+  return holders;
+}
+
+Result<QueueStore> QueueStore::attach(const std::string& path, const std::string& log_level,
+                                      std::optional<gid_t> group) {
+  VQ_TRY_ASSIGN(dir, QueueDir::open(path, group));
+  VQ_TRY_ASSIGN(locks, LockFile::open(*dir));
+  VQ_TRY_ASSIGN(table, SlotTable::open(*dir));
+  EventLog log = open_event_log(*dir, log_level);
+  return QueueStore(std::move(*dir), std::move(*locks), std::move(*table), std::move(log),
+                    k_default_limit);
+}
+
+Result<QueueStore> QueueStore::open(const std::string& path, int seed_limit,
+                                    const std::string& log_level, std::optional<gid_t> group) {
+  VQ_TRY_ASSIGN(attached, attach(path, log_level, group));
+  QueueStore store = std::move(*attached);
+  store.m_seed_limit = seed_limit;
+  auto pass = store.update(k_open_wait);
+  if (!pass && !is_lock_timeout(pass.error())) return pass.error();
+  if (pass) VQ_TRY(pass->ensure_header("-"));
+  return store;
+}
+
+Result<QueueStore::Pass> QueueStore::update(std::chrono::milliseconds wait) {
+  VQ_TRY_ASSIGN(guard, m_locks.lock_update(wait));
+  return Pass(*this, std::move(*guard));
+}
+
+Status QueueStore::hand_over_to_exec() {
+  VQ_TRY(m_locks.keep_across_exec());
+  (void)m_locks.release();
+  return ok_status();
+}
+
+Status QueueStore::Pass::ensure_header(const std::string& agent_for_log) {
+  VQ_TRY(m_store.m_table.recover(m_store.m_dir));
+  Table& t = table();
+  const int seed = m_store.m_seed_limit;
+  TableRepair repair = repair_table(t, seed, wall_ms());
+  if (repair.refused) {
+    return Error::of_kind(ErrorKind::damaged_table,
+                          "slot table " + m_store.m_dir.file(k_table_file) +
+                              " has layout version " + std::to_string(t.header.version) +
+                              ", newer than this vq reads (" + std::to_string(k_table_version) +
+                              "); use the newer vq, or remove the file");
+  }
+  if (repair.found == HeaderCheck::blank) {
+    QueueEvent event{EventType::created, agent_for_log};
+    event.limit = seed;
+    m_store.record(event);
+  } else if (repair.found != HeaderCheck::valid) {
+    QueueEvent event{EventType::repaired, agent_for_log};
+    event.detail = "table was " + std::string(describe(repair.found)) +
+                   "; reinitialised with limit=" + std::to_string(seed);
+    m_store.record(event);
+  }
+  if (repair.cleared_records > 0) {
+    QueueEvent event{EventType::repaired, agent_for_log};
+    event.detail = "cleared " + std::to_string(repair.cleared_records) + " torn records";
+    m_store.record(event);
+  }
+  return ok_status();
+}
+
+std::vector<Holder> QueueStore::Pass::scan_holders(const std::string& agent_for_log) {
+  Table& t = table();
+  std::vector<Holder> holders = judge_holders(t, m_store.m_locks);
+  for (int i = 0; i < k_max_slots; ++i) {
+    SlotRecord& record = t.slots[i];
+    if (record.state != RecordState::used || is_held(holders, i, record.pid)) continue;
+    QueueEvent event{EventType::released_by_exit, std::string(get_text(record.agent))};
+    event.holder = record.pid;
+    event.slot = i;
+    event.held_s = held_seconds(record.admitted_ms);
+    event.seen_by = agent_for_log;
+    m_store.record(event);
+    clear(record);
+  }
+  return holders;
+}
+
+WaiterState QueueStore::Pass::waiter_state(int index, const std::string& agent_for_log) {
+  WaiterRecord& record = table().waiters[index];
+  auto marker = m_store.m_locks.waiter_mark_holder(index);
+  if (!marker || *marker != record.pid) {
+    QueueEvent event{EventType::dropped_dead_waiter, std::string(get_text(record.agent))};
+    event.waiter = record.pid;
+    event.ticket = record.ticket;
+    event.seen_by = agent_for_log;
+    m_store.record(event);
+    clear(record);
+    return WaiterState::dead;
+  }
+  auto stat = read_proc_stat(record.pid);
+  if (stat && is_stopped(*stat)) return WaiterState::stopped;
+  return WaiterState::running;
+}
+
+std::vector<WaiterEntry> QueueStore::Pass::waiters_where(bool before, std::uint64_t ticket,
+                                                         int mine) const {
+  const Table& t = table();
+  std::vector<int> found;
+  for (int i = 0; i < k_max_waiters; ++i) {
+    const WaiterRecord& waiter = t.waiters[i];
+    if (i == mine || waiter.state != RecordState::used) continue;
+    if (before ? waiter.ticket < ticket : waiter.ticket > ticket) found.push_back(i);
+  }
+  std::sort(found.begin(), found.end(),
+            [&](int a, int b) { return queued_before(t.waiters[a], t.waiters[b]); });
+  std::vector<WaiterEntry> entries;
+  for (int i : found) {
+    const WaiterRecord& w = t.waiters[i];
+    entries.push_back(WaiterEntry{i, ProcessIdentity{w.pid, w.start_time}, w.ticket,
+                                  Claimant{std::string(get_text(w.agent)), w.agent_explicit == 1}});
+  }
+  return entries;
+}
+
+std::vector<WaiterEntry> QueueStore::Pass::waiters_ahead(std::uint64_t ticket, int mine) const {
+  return waiters_where(true, ticket, mine);
+}
+
+std::vector<WaiterEntry> QueueStore::Pass::waiters_behind(std::uint64_t ticket, int mine) const {
+  return waiters_where(false, ticket, mine);
+}
+
+int QueueStore::Pass::used_waiter_records() const {
+  const Table& t = table();
+  return static_cast<int>(
+      std::count_if(std::begin(t.waiters), std::end(t.waiters),
+                    [](const WaiterRecord& w) { return w.state == RecordState::used; }));
+}
+
+bool QueueStore::Pass::nobody_waits() const {
+  return used_waiter_records() == 0 && !m_store.m_locks.any_waiter_marked();
+}
+
+int QueueStore::Pass::take_place(const RunInfo& run, std::uint64_t ticket, std::uint64_t since_ms,
+                                 int old_index) {
+  Table& t = table();
+  LockFile& locks = m_store.m_locks;
+  if (old_index >= 0) locks.unmark_waiter(old_index);
+  // An unmarked record is free to reuse, whatever it says.
+  int index = -1;
+  for (int i = 0; i < k_max_waiters && index < 0; ++i) {
+    if (t.waiters[i].state == RecordState::used && locks.waiter_mark_holder(i)) continue;
+    if (locks.try_mark_waiter(i)) index = i;
+  }
+  if (index < 0) return -1;
+  write_waiter(t.waiters[index], run, ticket, since_ms);
+  // After a table rebuild the counter restarts; tickets handed out later must still come after
+  // ours, or newcomers would pass the waiters already queued.
+  if (ticket >= t.header.next_ticket) t.header.next_ticket = ticket + 1;
+  return index;
+}
+
+bool QueueStore::Pass::holds_place(int index, const RunInfo& run, std::uint64_t ticket) const {
+  if (index < 0) return false;
+  const WaiterRecord& record = table().waiters[index];
+  return record.state == RecordState::used && record.pid == run.self.pid &&
+         record.start_time == run.self.start_time && record.ticket == ticket;
+}
+
+void QueueStore::Pass::leave_place(int index) {
+  if (index < 0) return;
+  clear(table().waiters[index]);
+  m_store.m_locks.unmark_waiter(index);
+}
+
+bool QueueStore::Pass::claim_slot(int slot, const RunInfo& run) {
+  if (!m_store.m_locks.try_take_slot(slot)) return false;
+  write_slot(table().slots[slot], run);
+  return true;
+}
+
+}  // namespace vq

@@ -1,0 +1,190 @@
+// The queue's mechanism: the only code that touches a queue's directory, lock file and slot
+// table. Everything else (the wait session, vq-admin's verbs) asks it for operations; none of
+// them sees a lock byte or a table record.
+//
+// Truth and metadata: which slots are held is decided by the kernel's record locks (LockFile),
+// released when a holder dies however it dies; the table's records are metadata for display,
+// per-agent counting and the order of waiters. Every change to the table happens in a Pass,
+// i.e. under the update lock; a reader repairs what a dead writer tore.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admission_policy.h"
+#include "agent.h"
+#include "event_log.h"
+#include "holder.h"
+#include "lock_file.h"
+#include "process_identity.h"
+#include "queue_dir.h"
+#include "queue_event.h"
+#include "result.h"
+#include "slot_table.h"
+
+namespace vq {
+
+// Who is launching: what a waiter or holder record says about it.
+struct RunInfo {
+  ProcessIdentity self;
+  Agent agent;
+  std::string cwd;
+  std::string command;
+};
+
+// A waiter record as the policy needs it: where it is, whose it is, its place in line.
+struct WaiterEntry {
+  int index = 0;
+  ProcessIdentity process;
+  std::uint64_t ticket = 0;
+  Claimant claimant;
+};
+
+// A private copy of the table and of what the locks said, taken in one pass (for status).
+struct TableSnapshot {
+  std::unique_ptr<Table> table = std::make_unique<Table>();
+  std::vector<Holder> holders;                     // as judge_holders says
+  std::vector<std::optional<pid_t>> waiter_marks;  // per waiter record, where it matters
+};
+
+// A record that remove_stale cleared.
+struct RemovedRecord {
+  bool holder = true;  // a slot record; else a waiter record
+  int index = 0;
+  pid_t pid = 0;
+  std::uint64_t start_time = 0;
+  std::string agent;
+  bool torn = false;
+};
+
+// Who is live by the locks, whatever the table says: what a rebuild would forget.
+struct LiveMarks {
+  std::vector<Holder> holders;
+  std::vector<pid_t> waiters;
+  bool any() const { return !holders.empty() || !waiters.empty(); }
+};
+
+std::uint64_t wall_ms();
+
+class QueueStore {
+ public:
+  // Opens (creating when needed) the queue at `path`; a blank, corrupt or older table is
+  // initialised with `seed_limit`; a newer one is refused (another vq version owns it).
+  // `group`: group mode (VQ_GROUP), see QueueDir::open.
+  static Result<QueueStore> open(const std::string& path, int seed_limit,
+                                 const std::string& log_level,
+                                 std::optional<gid_t> group = std::nullopt);
+  // Opens the queue without initialising or repairing its table: for vq-admin, which reports a
+  // damaged table (and rebuilds it only when asked) instead of silently starting over.
+  static Result<QueueStore> attach(const std::string& path, const std::string& log_level,
+                                   std::optional<gid_t> group = std::nullopt);
+
+  // Rebuilds the table of the queue at `path` with `seed_limit` (a valid table keeps its limit
+  // and pause) — unless live holders or waiters would lose their records and `force` is unset:
+  // then nothing changes and `refused` is set. Works even where the table cannot be mapped.
+  struct Rebuilt {
+    std::string table_state;  // what the table was
+    LiveMarks live;
+    bool refused = false;
+    int limit = 0;
+    bool paused = false;
+  };
+  static Result<Rebuilt> rebuild(const std::string& path, std::optional<gid_t> group,
+                                 int seed_limit, bool force, std::chrono::milliseconds lock_wait);
+
+  class Pass;
+  // A pass under the update lock, waiting up to `wait` for it (error of kind lock_stuck or
+  // lock_busy when it does not come).
+  Result<Pass> update(std::chrono::milliseconds wait = k_update_wait_limit);
+
+  const QueueDir& dir() const { return m_dir; }
+  EventLog& log() { return m_log; }
+  void record(const QueueEvent& event) { log_event(m_log, event); }
+
+  // Gives up waiter record `index` without the update lock: others then judge it gone.
+  void unmark_waiter(int index) { m_locks.unmark_waiter(index); }
+
+  // Right before exec: the slot is the lock on the lock file, so its descriptor must survive
+  // execve; this process gives it up without closing it (closing would drop the lock).
+  Status hand_over_to_exec();
+
+ private:
+  QueueStore(QueueDir dir, LockFile locks, SlotTable table, EventLog log, int seed_limit)
+      : m_dir(std::move(dir)),
+        m_locks(std::move(locks)),
+        m_table(std::move(table)),
+        m_log(std::move(log)),
+        m_seed_limit(seed_limit) {}
+
+  QueueDir m_dir;
+  LockFile m_locks;
+  SlotTable m_table;
+  EventLog m_log;
+  int m_seed_limit;
+};
+
+class QueueStore::Pass {
+ public:
+  Pass(QueueStore& store, LockFile::UpdateGuard guard)
+      : m_store(store), m_guard(std::move(guard)) {}
+
+  // What every vq process does to the table it finds: remaps a table that shrank, initialises
+  // a blank one, rebuilds a damaged or older one, clears torn records; refuses a newer layout.
+  Status ensure_header(const std::string& agent_for_log);
+  HeaderCheck header_check() const { return check_header(table().header); }
+  const TableHeader& header() const { return table().header; }
+  int limit() const { return admission_limit(table().header); }
+  bool paused() const { return table().header.paused == 1; }
+  // Header changes (vq-admin): call only when header_check() is valid; wake waiters afterwards.
+  void set_limit(int limit) { table().header.limit = static_cast<std::uint32_t>(limit); }
+  void set_paused(bool paused) { table().header.paused = paused ? 1 : 0; }
+
+  // The live holders, as judge_holders says; clears (and logs) the records of holders that
+  // have exited.
+  std::vector<Holder> scan_holders(const std::string& agent_for_log);
+  // Whether waiter record `index` belongs to a waiter that is running, stopped (Ctrl-Z), or
+  // gone; a gone one's record is cleared and logged.
+  WaiterState waiter_state(int index, const std::string& agent_for_log);
+
+  // Used waiter records with tickets before `ticket` (after it), except `mine`, in line order.
+  std::vector<WaiterEntry> waiters_ahead(std::uint64_t ticket, int mine) const;
+  std::vector<WaiterEntry> waiters_behind(std::uint64_t ticket, int mine) const;
+  int used_waiter_records() const;
+  // No used waiter record and no waiter mark held: a live waiter whose record a repair cleared
+  // must not be passed either.
+  bool nobody_waits() const;
+
+  std::uint64_t take_ticket() { return table().header.next_ticket++; }
+  // Takes a free waiter record for `run` with `ticket` (giving up `old_index`, if any); -1 when
+  // every record is in use.
+  int take_place(const RunInfo& run, std::uint64_t ticket, std::uint64_t since_ms, int old_index);
+  bool holds_place(int index, const RunInfo& run, std::uint64_t ticket) const;
+  void leave_place(int index);
+  // Takes slot `slot` for `run` if nobody holds its lock, and writes its record.
+  bool claim_slot(int slot, const RunInfo& run);
+
+  TableSnapshot snapshot();
+  // Clears torn records and the records of holders and waiters that are gone; returns them.
+  std::vector<RemovedRecord> remove_stale(const std::string& agent_for_log);
+  LiveMarks live_marks() const;
+  // Initialises the table afresh with `limit` and `paused`.
+  void rebuild(int limit, bool paused);
+
+ private:
+  Table& table() { return m_store.m_table.table(); }
+  const Table& table() const { return m_store.m_table.table(); }
+  std::vector<WaiterEntry> waiters_where(bool before, std::uint64_t ticket, int mine) const;
+
+  QueueStore& m_store;
+  LockFile::UpdateGuard m_guard;
+};
+
+// The one judge of who holds a slot: the holders the kernel reports on `locks`, with their
+// records' metadata where a record names the same pid.
+std::vector<Holder> judge_holders(const Table& table, const LockFile& locks);
+
+}  // namespace vq

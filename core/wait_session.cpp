@@ -1,0 +1,331 @@
+#include "wait_session.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace vq {
+namespace {
+
+// A waiter learns of a limit change or a resume from the wake FIFO (wake_signal.h); this tick
+// is the fallback, and covers waiters ahead that it does not watch.
+constexpr int k_rescan_ms = 500;
+// How long one pass waits for the update lock before it sleeps and tries again.
+constexpr std::chrono::milliseconds k_update_wait_per_pass{250};
+
+int pidfd_open(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+std::vector<Claimant> claimants_of(const std::vector<Holder>& holders) {
+  std::vector<Claimant> claimants;
+  for (const Holder& holder : holders) {
+    claimants.push_back(Claimant{holder.agent, holder.has_record && holder.agent_explicit});
+  }
+  return claimants;
+}
+
+std::vector<Claimant> claimants_of(const std::vector<WaiterEntry>& waiters) {
+  std::vector<Claimant> claimants;
+  for (const WaiterEntry& waiter : waiters) claimants.push_back(waiter.claimant);
+  return claimants;
+}
+
+std::string holder_list(const std::vector<Holder>& holders) {
+  std::string list;
+  for (const Holder& holder : holders)
+    list += " " + std::to_string(holder.pid) + "/" + holder.agent;
+  return list;
+}
+
+}  // namespace
+
+Result<Acquired> acquire(QueueStore& store, const RunInfo& run, const AcquireOptions& options,
+                         WaitObserver& observer) {
+  return WaitSession(store, run, options, observer).run();
+}
+
+WaitSession::WaitSession(QueueStore& store, const RunInfo& run, const AcquireOptions& options,
+                         WaitObserver& observer)
+    : m_store(store),
+      m_run(run),
+      m_options(options),
+      m_observer(observer),
+      m_started(std::chrono::steady_clock::now()),
+      m_since_ms(wall_ms()) {}
+
+Result<Acquired> WaitSession::run() {
+  for (;;) {
+    VQ_TRY_ASSIGN(outcome, pass());
+    // With the update lock released, so those woken can rescan at once.
+    for (int index : outcome->to_poke) wake_waiter(m_store.dir(), index);
+    if (outcome->slot >= 0) return admitted(outcome->slot);
+    report_waiting();
+    Sleep slept = sleep(outcome->watched);
+    if (slept.signal) {
+      leave();
+      QueueEvent event{EventType::interrupted, m_run.agent.id};
+      event.signal = *slept.signal;
+      event.ticket = m_ticket;
+      m_store.record(event);
+      Acquired result = ended(Acquired::Outcome::interrupted);
+      result.signal = *slept.signal;
+      return result;
+    }
+    if (timed_out()) {
+      leave();
+      QueueEvent event{EventType::timed_out, m_run.agent.id};
+      event.ticket = m_ticket;
+      event.waited_ms = static_cast<std::uint64_t>(waited_s() * 1000);
+      event.holders = holder_list(m_snapshot.holders);
+      m_store.record(event);
+      return ended(Acquired::Outcome::timed_out);
+    }
+  }
+}
+
+Result<WaitSession::PassOutcome> WaitSession::pass() {
+  // A short wait per pass: if the lock is stuck, the pass ends and signals and the timeout are
+  // still noticed by the sleep that follows.
+  auto locked = m_store.update(k_update_wait_per_pass);
+  if (locked) {
+    m_snapshot.note.clear();
+    auto outcome = pass_locked(*locked);
+    if (!outcome && m_index >= 0) {
+      // With the update lock held: dropping the mark is enough, the record then reads as gone.
+      m_store.unmark_waiter(m_index);
+      m_index = -1;
+    }
+    return outcome;
+  }
+  const Error& error = locked.error();
+  if (!is_lock_timeout(error)) {
+    if (m_index >= 0) m_store.unmark_waiter(m_index);
+    m_index = -1;
+    return error;
+  }
+  // Someone is stopped inside an update, or very many take turns. Keep our place and keep
+  // waiting; the timeout and signals still end the wait.
+  const bool stuck = error.kind == ErrorKind::lock_stuck;
+  bool& told = stuck ? m_warned_stuck : m_noted_busy;
+  if (!told) {
+    QueueEvent event{stuck ? EventType::update_lock_stuck : EventType::update_lock_busy,
+                     m_run.agent.id};
+    event.detail = error.message;
+    m_store.record(event);
+    told = true;
+  }
+  m_snapshot.note = error.message;
+  return PassOutcome{};
+}
+
+Result<WaitSession::PassOutcome> WaitSession::pass_locked(QueueStore::Pass& pass) {
+  const std::string& agent = m_run.agent.id;
+  VQ_TRY(pass.ensure_header(agent));
+  std::vector<Holder> holders = pass.scan_holders(agent);
+
+  // A launch that finds nobody waiting and a slot free is admitted without a waiter record or
+  // FIFOs; only a launch that has to wait takes a place in the table. (With records present, it
+  // takes its place first: a dead waiter's record it reuses must not be judged as a waiter ahead
+  // of it.)
+  const bool first_pass = m_ticket == 0;
+  if (first_pass) m_ticket = pass.take_ticket();
+  const bool nobody_waits = first_pass && pass.nobody_waits();
+  // Our record was cleared under us (a repair), or we must wait: take a place with the same
+  // ticket, so our turn is not lost.
+  if (!nobody_waits && !pass.holds_place(m_index, m_run, m_ticket)) take_place(pass);
+
+  std::vector<WaiterEntry> ahead = pass.waiters_ahead(m_ticket, m_index);
+  QueueScene scene{claimants_of(holders), claimants_of(ahead),
+                   Claimant{m_run.agent.id, m_run.agent.explicit_id},
+                   AdmissionRules{pass.limit(), m_options.per_agent, pass.paused()}};
+  // Asked once per record and pass: waiter_state clears (and logs) a gone waiter's record.
+  std::vector<std::optional<WaiterState>> states(ahead.size());
+  StateOf state_of = [&](std::size_t i) {
+    if (!states[i]) states[i] = pass.waiter_state(ahead[i].index, agent);
+    return *states[i];
+  };
+  TurnWalk walk;
+  if (m_index >= 0 || nobody_waits) walk = walk_turns(scene, state_of);
+  PassOutcome outcome;
+  if (walk.mine && try_admit(pass, holders, outcome)) return outcome;
+  // Not admitted: a slot below the limit is held by a process the count missed (a lowered
+  // limit), or it is not our turn.
+  if (nobody_waits) take_place(pass);
+  if (!m_wake) m_wake.emplace(m_store.dir());
+  note_waiting(pass, holders, ahead.size());
+  plan_sleep(scene, state_of, ahead, walk, outcome);
+  return outcome;
+}
+
+void WaitSession::take_place(QueueStore::Pass& pass) {
+  m_index = pass.take_place(m_run, m_ticket, m_since_ms, m_index);
+  if (m_index >= 0) {
+    // Opened before this pass ends, so a poke after it is seen.
+    m_turn.emplace(m_store.dir(), turn_fifo_name(m_index));
+  } else if (!m_warned_full) {
+    QueueEvent event{EventType::queue_full, m_run.agent.id};
+    event.detail = "no free waiter record; retrying";
+    m_store.record(event);
+    m_warned_full = true;
+  }
+}
+
+bool WaitSession::try_admit(QueueStore::Pass& pass, const std::vector<Holder>& holders,
+                            PassOutcome& outcome) {
+  // Only bytes below the limit: with the limit unchanged, even a wrong holder count could not
+  // admit more than `limit`. (Holders above a lowered limit are counted.)
+  for (int slot = 0; slot < pass.limit(); ++slot) {
+    if (is_busy(holders, slot) || !pass.claim_slot(slot, m_run)) continue;
+    // Before our record is cleared: being admitted may have made the waiters behind us next.
+    std::vector<WaiterEntry> behind = pass.waiters_behind(m_ticket, m_index);
+    auto next = successors_to_wake(behind.size(), [&](std::size_t i) {
+      return pass.waiter_state(behind[i].index, m_run.agent.id);
+    });
+    for (std::size_t i : next) outcome.to_poke.push_back(behind[i].index);
+    pass.leave_place(m_index);
+    m_index = -1;
+    outcome.slot = slot;
+    return true;
+  }
+  return false;
+}
+
+void WaitSession::note_waiting(const QueueStore::Pass& pass, const std::vector<Holder>& holders,
+                               std::size_t ahead) {
+  m_snapshot.limit = pass.limit();
+  m_snapshot.paused = pass.paused();
+  m_snapshot.holders = holders;
+  m_snapshot.position = static_cast<int>(ahead) + 1;
+  m_snapshot.waiting = pass.used_waiter_records() + (m_index < 0 ? 1 : 0);
+  m_snapshot.waited_s = waited_s();
+}
+
+void WaitSession::plan_sleep(const QueueScene& scene, const StateOf& state_of,
+                             const std::vector<WaiterEntry>& ahead, const TurnWalk& walk,
+                             PassOutcome& outcome) {
+  // Free slots that waiters ahead of us take: they may be asleep without watching the holders
+  // (a waiter resumed after Ctrl-Z), so tell them.
+  for (std::size_t i : walk.served) outcome.to_poke.push_back(ahead[i].index);
+  const bool pokeable = m_index >= 0 && m_turn && m_turn->fd() >= 0;
+  WaitPlan plan = plan_wait(scene, pokeable, state_of);
+  if (plan.watch_holders) {
+    for (const Holder& holder : m_snapshot.holders) {
+      if (auto identity = identify(holder.pid)) outcome.watched.push_back(*identity);
+    }
+  }
+  for (std::size_t i : plan.watch_ahead) outcome.watched.push_back(ahead[i].process);
+}
+
+Acquired WaitSession::admitted(int slot) {
+  // Reported only now, with the update lock released: a blocked stderr (a full pipe, a terminal
+  // paused with Ctrl-S) must not freeze the queue for everyone.
+  double waited = waited_s();
+  QueueEvent event{EventType::admitted, m_run.agent.id};
+  event.slot = slot;
+  event.ticket = m_ticket;
+  event.waited_ms = static_cast<std::uint64_t>(waited * 1000);
+  event.cwd = m_run.cwd;
+  m_store.record(event);
+  if (m_announced) m_observer.on_admitted(waited);
+  Acquired result;
+  result.slot = slot;
+  result.waited_s = waited;
+  return result;
+}
+
+void WaitSession::report_waiting() {
+  if (m_announced) {
+    m_snapshot.waited_s = waited_s();
+    m_observer.on_progress(m_snapshot);
+    return;
+  }
+  QueueEvent event{EventType::queued, m_run.agent.id};
+  event.ticket = m_ticket;
+  event.position = m_snapshot.position;
+  event.busy = static_cast<int>(m_snapshot.holders.size());
+  event.limit = m_snapshot.limit;
+  m_store.record(event);
+  m_observer.on_wait_start(m_snapshot);
+  m_announced = true;
+}
+
+// Sleeps until a holder or a waiter ahead exits (pidfd), a FIFO is poked, a signal arrives, the
+// timeout passes or the tick.
+WaitSession::Sleep WaitSession::sleep(const std::vector<ProcessIdentity>& watched) {
+  std::vector<pollfd> fds;
+  if (m_options.signal_fd >= 0) fds.push_back(pollfd{m_options.signal_fd, POLLIN, 0});
+  const std::size_t wake_index = fds.size();
+  const bool wake_polled = m_wake && m_wake->fd() >= 0;
+  if (wake_polled) fds.push_back(pollfd{m_wake->fd(), POLLIN, 0});
+  const std::size_t turn_index = fds.size();
+  const bool turn_polled = m_turn && m_turn->fd() >= 0;
+  if (turn_polled) fds.push_back(pollfd{m_turn->fd(), POLLIN, 0});
+  const std::size_t first_pidfd = fds.size();
+  bool changed = false;
+  for (const ProcessIdentity& process : watched) {
+    int fd = pidfd_open(process.pid);
+    if (fd < 0) {
+      if (errno == ESRCH) changed = true;  // already gone; other errors: rely on the tick
+      continue;
+    }
+    fds.push_back(pollfd{fd, POLLIN, 0});
+  }
+  ::poll(fds.data(), fds.size(), sleep_ms(changed));
+  Sleep slept;
+  if (m_options.signal_fd >= 0 && (fds[0].revents & POLLIN) != 0) {
+    signalfd_siginfo info{};
+    slept.signal = SIGINT;
+    if (::read(m_options.signal_fd, &info, sizeof info) == sizeof info) {
+      slept.signal = static_cast<int>(info.ssi_signo);
+    }
+  }
+  if (wake_polled && fds[wake_index].revents != 0) m_wake->rearm();
+  if (turn_polled && fds[turn_index].revents != 0) m_turn->rearm();
+  for (std::size_t i = first_pidfd; i < fds.size(); ++i) ::close(fds[i].fd);
+  return slept;
+}
+
+int WaitSession::sleep_ms(bool changed) {
+  // Something changed under us: rescan at once, but never spin if it keeps "changing".
+  int wait_ms = !changed ? k_rescan_ms : (m_quick_rescans++ < 3 ? 0 : 10);
+  if (!changed) m_quick_rescans = 0;
+  if (m_options.timeout_s > 0) {
+    double left_ms = (m_options.timeout_s - waited_s()) * 1000;
+    wait_ms = std::clamp(static_cast<int>(left_ms), 0, wait_ms);
+  }
+  return wait_ms;
+}
+
+bool WaitSession::timed_out() const {
+  return m_options.timeout_s > 0 && waited_s() >= m_options.timeout_s;
+}
+
+// Gives up our place: dropping the mark is what counts (others then see the record as gone);
+// clearing the record is tidiness, done only if the update lock comes quickly.
+void WaitSession::leave() {
+  if (m_index < 0) return;
+  m_store.unmark_waiter(m_index);
+  if (auto pass = m_store.update(std::chrono::milliseconds(100))) {
+    if (pass->holds_place(m_index, m_run, m_ticket)) pass->leave_place(m_index);
+  }
+  m_index = -1;
+}
+
+Acquired WaitSession::ended(Acquired::Outcome outcome) const {
+  Acquired result;
+  result.outcome = outcome;
+  result.waited_s = waited_s();
+  result.last = m_snapshot;
+  return result;
+}
+
+double WaitSession::waited_s() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+}
+
+}  // namespace vq
