@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <sys/auxv.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -135,6 +138,19 @@ bool apply(const std::optional<Source>& source, Parse parse, T& target,
 
 EnvLookup process_env() {
   return [](const char* name) -> const char* { return std::getenv(name); };
+}
+
+bool runs_privileged() {
+  return ::getauxval(AT_SECURE) != 0 || ::geteuid() != ::getuid() || ::getegid() != ::getgid();
+}
+
+EnvLookup without_user_settings(EnvLookup env) {
+  return [env = std::move(env)](const char* name) -> const char* {
+    std::string_view text(name);
+    bool loop_guard = text == "VQ_SHIM_DEPTH" || text == "VQ_SHIM_CHAIN";
+    if (!loop_guard && (text.starts_with("VQ_") || text.starts_with("VITEST_"))) return nullptr;
+    return env(name);
+  };
 }
 
 Result<Config> load_config(const EnvLookup& env) {

@@ -35,6 +35,17 @@ struct Config {
 using EnvLookup = std::function<const char*(const char* name)>;
 EnvLookup process_env();
 
+// Whether this process runs with more privilege than the user whose environment it inherited:
+// the kernel set AT_SECURE (a setuid, setgid or file-capability exec, and any exec by such a
+// process while its effective ids differ from its real ones), or its effective ids differ from
+// its real ones now. Such a process must not let that user's VQ_* variables steer it.
+bool runs_privileged();
+
+// `env` as a privileged process may read it: every VQ_* and VITEST_* variable reads as unset
+// (they name programs to run, directories to write, a target to exec), except the shim's loop
+// guards VQ_SHIM_DEPTH and VQ_SHIM_CHAIN, which can only make it refuse or skip a file.
+EnvLookup without_user_settings(EnvLookup env);
+
 // Reads every variable; the first bad value is an error naming the variable and what it accepts.
 Result<Config> load_config(const EnvLookup& env);
 

@@ -86,14 +86,14 @@ int script_index(char* const argv[]) {
   return 0;
 }
 
-bool is_vitest_script(const char* script) {
-  // Relative scripts are made absolute against the working directory; absolute ones need no
-  // buffer (the hooks' stack is precious).
-  char buffer[k_path_capacity];
+bool is_vitest_script(const char* script, MatchBuffers& buffers) {
   const char* absolute = script;
   if (script[0] != '/') {
-    if (::getcwd(buffer, sizeof buffer) == nullptr) return false;
-    if (!append(buffer, sizeof buffer, "/") || !append(buffer, sizeof buffer, script)) return false;
+    char* buffer = buffers.script;
+    if (::getcwd(buffer, k_path_capacity) == nullptr) return false;
+    if (!append(buffer, k_path_capacity, "/") || !append(buffer, k_path_capacity, script)) {
+      return false;
+    }
     absolute = buffer;
   }
   // Covers npm's package directory, pnpm's .pnpm/vitest@…/node_modules/vitest/ and yarn PnP's
@@ -102,10 +102,10 @@ bool is_vitest_script(const char* script) {
   if (is_bin_vitest(absolute)) return true;
   // A global install: /usr/local/bin/vitest -> ../lib/node_modules/vitest/vitest.mjs.
   if (!equals(base_name(absolute), "vitest")) return false;
-  char target[1024];
-  ssize_t length = ::readlink(absolute, target, sizeof target);
+  char* target = buffers.link_target;
+  ssize_t length = ::readlink(absolute, target, k_path_capacity);
   // A target that fills the buffer may be cut short: its end is unknown, so it is no match.
-  if (length <= 0 || static_cast<std::size_t>(length) >= sizeof target) return false;
+  if (length <= 0 || static_cast<std::size_t>(length) >= k_path_capacity) return false;
   target[length] = '\0';
   return ends_with(target, "vitest/vitest.mjs");
 }
@@ -128,7 +128,7 @@ bool is_launch_candidate(const char* program) {
   return (name[0] == 'v' && is("vitest")) || (name[0] == 'n' && (is("node") || is("nodejs")));
 }
 
-LaunchMatch match_launch(const char* program, char* const argv[]) {
+LaunchMatch match_launch(const char* program, char* const argv[], MatchBuffers& buffers) {
   LaunchMatch match;
   if (program == nullptr || argv == nullptr || argv[0] == nullptr) return match;
   if (is_bin_vitest(program)) {
@@ -139,7 +139,7 @@ LaunchMatch match_launch(const char* program, char* const argv[]) {
   }
   if (!is_node(program)) return match;
   int script = script_index(argv);
-  if (script == 0 || !is_vitest_script(argv[script])) return match;
+  if (script == 0 || !is_vitest_script(argv[script], buffers)) return match;
   match.kind = LaunchKind::node_script;
   match.first_vitest_arg = script + 1;
   match.why = "node running vitest's vitest.mjs";

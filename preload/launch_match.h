@@ -10,8 +10,15 @@
 
 namespace vq::preload {
 
-// Byte sizes of the fixed buffers the hooks keep on their stack.
+// Byte size of every path buffer the hooks use (PATH_MAX).
 inline constexpr std::size_t k_path_capacity = 4096;
+
+// The room match_launch needs for paths: a relative script made absolute, a symlink's target.
+// The caller's, so the hooks can keep it off their stack (they may run on a small signal stack).
+struct MatchBuffers {
+  char script[k_path_capacity];
+  char link_target[k_path_capacity];
+};
 
 enum class LaunchKind {
   none,        // not a vitest launch: exec unchanged
@@ -31,7 +38,7 @@ struct LaunchMatch {
 bool is_launch_candidate(const char* program);
 
 // `program` is the file that will be executed (after any PATH search), `argv` its arguments.
-// Relative script paths are made absolute against the working directory.
-LaunchMatch match_launch(const char* program, char* const argv[]);
+// Relative script paths are made absolute against the working directory, in `buffers`.
+LaunchMatch match_launch(const char* program, char* const argv[], MatchBuffers& buffers);
 
 }  // namespace vq::preload

@@ -38,9 +38,9 @@ bool names_pid(const char* value, long pid) {
 }
 
 Decision decide(const char* program, char* const argv[], char* const envp[], long self,
-                const char* shim) {
+                const char* shim, MatchBuffers& buffers) {
   Decision decision;
-  decision.match = match_launch(program, argv);
+  decision.match = match_launch(program, argv, buffers);
   if (decision.match.kind == LaunchKind::none) return decision;
   // A target the kernel would not run comes first: shells and libuv try every PATH entry in
   // turn, and those misses are nobody's launch.

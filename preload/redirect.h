@@ -29,9 +29,9 @@ struct Decision {
 };
 
 // `program`: the file about to be executed (PATH already searched); `envp`: the environment it
-// gets; `self`: this process's pid; `shim`: the shim's path.
+// gets; `self`: this process's pid; `shim`: the shim's path; `buffers`: match_launch's room.
 Decision decide(const char* program, char* const argv[], char* const envp[], long self,
-                const char* shim);
+                const char* shim, MatchBuffers& buffers);
 
 // The value of `name` in a NULL-terminated environment array, or nullptr.
 const char* env_value(char* const envp[], const char* name);

@@ -194,7 +194,11 @@ int queue_unusable(const Config& config, const std::string& queue_path, const Er
 // run it (fail open).
 int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
   fill_closed_stdio();
-  EnvLookup env = process_env();
+  // Started by a setuid or setgid program: the environment is the invoking user's, so no VQ_*
+  // setting counts (VQ_REAL_VITEST, VQ_REDIRECT would pick what runs with these privileges)
+  // and the run is not queued (the queue directory is the user's, or root's).
+  const bool privileged = runs_privileged();
+  EnvLookup env = privileged ? without_user_settings(process_env()) : process_env();
   auto config = load_config(env);
   if (!config) {
     say("vq: error: " + config.error().message + " — fix or unset it");
@@ -263,7 +267,12 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
     shims_seen.push_back(query.self);
   }
   environment.set("VQ_SHIM_CHAIN", format_shim_chain(shims_seen));
-  if (config->disable || is_informational(args) || inside_holder_tree(*config)) {
+  if (privileged) {
+    say("vq: warning: started with raised privileges (by a setuid or setgid program): VQ_*"
+        " settings are ignored and vitest runs unqueued — run vitest without raised privileges"
+        " to queue it");
+  }
+  if (config->disable || privileged || is_informational(args) || inside_holder_tree(*config)) {
     exec_real(real.path, launcher, args, environment);
   }
 

@@ -183,6 +183,26 @@ TEST_P(ExecHookTest, NodeRunningVitestMjsIsQueuedWithArgvUnchangedButForOneWorke
   EXPECT_EQ(read_records(record_path()).size(), 4u);
 }
 
+// The environment copy the shim gets is not bounded by the hooks' stack: a launch with more
+// entries than fit there is queued like any other, and VQ_DEBUG's line says what happened.
+TEST_P(ExecHookTest, LaunchWithMoreThan4096EnvironmentEntriesIsQueued) {
+  const std::string project = make_project("P");
+  Env env{{"FAKE_ECHO_ENV", "VQ_ROUTED,VITEST_MAX_WORKERS,VQ_FILLER_4999"}, {"VQ_DEBUG", "1"}};
+  for (int i = 0; i < 5000; ++i) env["VQ_FILLER_" + std::to_string(i)] = "x";
+  const std::string file = file_for(function(), project + "/node_modules/.bin", "vitest", env);
+
+  const auto result = run_probe(function(), Preload::on, file, {"vitest", "run"}, env);
+
+  ASSERT_EQ(result.status, exited(0)) << result.err;
+  const pid_t pid = launched_pid(result);
+  EXPECT_EQ(without_pids(result.out),
+            without_pids(env_line("VQ_ROUTED", std::to_string(pid)) +
+                         env_line("VITEST_MAX_WORKERS", "1") + env_line("VQ_FILLER_4999", "x") +
+                         probe_report()));
+  EXPECT_NE(result.err.find("via the shim"), std::string::npos) << result.err;
+  EXPECT_NE(queue_log().find("event=admitted"), std::string::npos) << queue_log();
+}
+
 TEST_P(ExecHookTest, DebugReportsTheMatchOnStderrOnlyWhenAsked) {
   const std::string project = make_project("P");
   const std::string target = project + "/node_modules/.bin/vitest";

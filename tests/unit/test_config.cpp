@@ -125,5 +125,34 @@ TEST(Config, ZeroTimeoutMeansWaitForever) {
   EXPECT_EQ(config->timeout_s, 0);
 }
 
+// What a privileged process (started by a setuid program) may read of its user's environment.
+TEST(Config, WithoutUserSettingsEveryVqAndVitestVariableReadsAsUnset) {
+  EnvLookup env = without_user_settings(lookup_in({{"VQ_REAL_VITEST", "/home/u/evil"},
+                                                   {"VQ_REDIRECT", "1:/home/u/evil"},
+                                                   {"VQ_QUEUE_DIR", "/home/u/q"},
+                                                   {"VQ_SHIM", "/home/u/evil"},
+                                                   {"VITEST_MAX_PROCESSES", "9"},
+                                                   {"VQ_SHIM_DEPTH", "3"},
+                                                   {"VQ_SHIM_CHAIN", "1:2"},
+                                                   {"PATH", "/usr/bin"}}));
+  for (const char* name :
+       {"VQ_REAL_VITEST", "VQ_REDIRECT", "VQ_QUEUE_DIR", "VQ_SHIM", "VITEST_MAX_PROCESSES"}) {
+    EXPECT_EQ(env(name), nullptr) << name;
+  }
+  EXPECT_STREQ(env("VQ_SHIM_DEPTH"), "3");
+  EXPECT_STREQ(env("VQ_SHIM_CHAIN"), "1:2");
+  EXPECT_STREQ(env("PATH"), "/usr/bin");
+  auto config = load_config(env);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->real_vitest, "");
+  EXPECT_EQ(config->queue_dir, "");
+  EXPECT_EQ(config->limit, k_default_limit);
+}
+
+// The unit tests run with equal real and effective ids and no AT_SECURE.
+TEST(Config, AnOrdinaryProcessDoesNotRunPrivileged) {
+  EXPECT_FALSE(runs_privileged());
+}
+
 }  // namespace
 }  // namespace vq

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,8 @@ using Strings = test::CStrings;
 
 LaunchMatch match(const std::string& program, std::initializer_list<std::string> words) {
   Strings argv(words);
-  return match_launch(program.c_str(), argv.get());
+  auto buffers = std::make_unique<MatchBuffers>();
+  return match_launch(program.c_str(), argv.get(), *buffers);
 }
 
 // Runs the rest of a test from `dir`, returning to the old directory afterwards.
@@ -136,8 +138,9 @@ TEST(LaunchMatch, OtherInterpretersAreNotChecked) {
 
 TEST(LaunchMatch, EmptyArgvIsNotALaunch) {
   char* const empty[] = {nullptr};
-  EXPECT_EQ(match_launch("/p/node_modules/.bin/vitest", empty).kind, LaunchKind::none);
-  EXPECT_EQ(match_launch("/p/node_modules/.bin/vitest", nullptr).kind, LaunchKind::none);
+  MatchBuffers buffers;
+  EXPECT_EQ(match_launch("/p/node_modules/.bin/vitest", empty, buffers).kind, LaunchKind::none);
+  EXPECT_EQ(match_launch("/p/node_modules/.bin/vitest", nullptr, buffers).kind, LaunchKind::none);
 }
 
 TEST(LaunchMatch, CandidateFilterLetsOnlyVitestAndNodeNamesThrough) {

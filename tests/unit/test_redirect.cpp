@@ -35,7 +35,9 @@ class DecideTest : public ::testing::Test {
   Verdict verdict(const Strings& env, const std::string& program = "") const {
     Strings argv{"vitest", "run"};
     std::string target = program.empty() ? bin() : program;
-    return decide(target.c_str(), argv.get(), env.get(), ::getpid(), shim().c_str()).verdict;
+    MatchBuffers buffers;
+    return decide(target.c_str(), argv.get(), env.get(), ::getpid(), shim().c_str(), buffers)
+        .verdict;
   }
 
   test::TempDir m_dir;
