@@ -94,8 +94,8 @@ std::optional<Error> check_group_dir(const std::string& path, const struct stat&
 
 std::string queue_dir_path(const Config& config) {
   if (!config.queue_dir.empty()) return config.queue_dir;
-  if (config.group) return "/tmp/vq-g" + std::to_string(*config.group);
-  return "/tmp/vq-" + std::to_string(::geteuid());
+  if (config.group) return k_group_queue_dir_prefix + std::to_string(*config.group);
+  return k_private_queue_dir_prefix + std::to_string(::geteuid());
 }
 
 bool caller_in_group(gid_t gid) {
