@@ -16,6 +16,9 @@ inline constexpr const char* k_table_file = "slots.table";
 inline constexpr const char* k_lock_file = "slots.lock";
 inline constexpr const char* k_log_file = "vitest-queue.log";
 inline constexpr const char* k_wake_file = "wake";  // a FIFO, see wake_signal.h
+// The default queue directories: this prefix and the caller's uid (group mode: the group's gid).
+inline constexpr const char* k_private_queue_dir_prefix = "/tmp/vq-";
+inline constexpr const char* k_group_queue_dir_prefix = "/tmp/vq-g";
 
 // VQ_QUEUE_DIR, else /tmp/vq-$UID (group mode: /tmp/vq-g$GID). One place whatever the
 // environment or login state: cron, services, sudo and ssh commands lack $XDG_RUNTIME_DIR, and

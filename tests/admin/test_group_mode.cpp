@@ -198,6 +198,38 @@ TEST_F(GroupModeTest, AUserOutsideTheGroupIsRefused) {
   EXPECT_EQ(nlohmann::json::parse(limit.out, nullptr, false)["limit"], 4) << limit.out;
 }
 
+TEST_F(GroupModeTest, AQueuePathSquattedByANonMemberNamesItsOwnerAndTheFix) {
+  // c, outside the group, takes the queue's path first, as anyone may in /tmp: private to c,
+  // then open to all but of c's own group. Either way a member runs unqueued and must learn
+  // who holds the path and what to set instead.
+  Launch squat;
+  squat.program = "/bin/sh";
+  squat.argv = {"sh", "-c", "mkdir -m 700 \"$1\"", "sh", group_queue()};
+  squat.env = {{"PATH", "/usr/bin:/bin"}};
+  Process squatter(as_user(squat, m_users.c));
+  const auto squatted = squatter.wait();
+  ASSERT_TRUE(squatted);
+  ASSERT_EQ(describe_status(*squatted), exited(0)) << squatter.stderr_text();
+  const std::string owner = "user " + m_users.c + " (uid " + std::to_string(m_users.uid(m_users.c));
+
+  for (mode_t mode : {0700, 0755}) {
+    ASSERT_EQ(::chmod(group_queue().c_str(), mode), 0);
+    Process run(shim_as(m_users.a, "a-run-" + std::to_string(mode), {{"FAKE_EXIT", "0"}}));
+    const auto status = run.wait();
+    ASSERT_TRUE(status);
+    EXPECT_EQ(describe_status(*status), exited(0)) << run.stderr_text();
+    const std::string err = run.stderr_text();
+    EXPECT_EQ(err.rfind("vq: warning: queue directory " + group_queue(), 0), 0u) << err;
+    EXPECT_NE(err.find("owned by " + owner), std::string::npos) << err;
+    EXPECT_NE(err.find("set VQ_QUEUE_DIR"), std::string::npos) << err;
+    EXPECT_EQ(err.find("Permission denied"), std::string::npos) << err;
+
+    const AdminResult admin_status = admin_as(m_users.b, {"status"});
+    EXPECT_EQ(admin_status.status, 69) << admin_status.out << admin_status.err;
+    EXPECT_NE(admin_status.err.find("owned by " + owner), std::string::npos) << admin_status.err;
+  }
+}
+
 TEST_F(GroupModeTest, AMemberCannotMakeAnotherWriteThroughAPlantedSymlink) {
   // b makes the queue, so b owns its files and may replace them: b swaps the table for a
   // symlink to a file only a may write.

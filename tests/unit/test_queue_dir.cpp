@@ -2,11 +2,17 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <vector>
 
 #include "temp_dir.h"
 
@@ -104,6 +110,91 @@ TEST(QueueDir, RefusesADirectoryOfAnotherUser) {
   ASSERT_FALSE(dir.ok());
   EXPECT_NE(dir.error().message.find("owned by uid 65534"), std::string::npos)
       << dir.error().message;
+}
+
+// QueueDir::open(path) in a child process that `prepare` sets up first (a private mount
+// namespace, another user): the error message comes back, or "opened", or prepare's own
+// "skip: …" when this machine cannot set the child up.
+std::string open_in_child(const std::string& path, std::optional<gid_t> group,
+                          const std::function<std::string()>& prepare) {
+  int fds[2];
+  if (::pipe(fds) != 0) return "skip: pipe failed";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string text = prepare();
+    if (text.empty()) {
+      auto dir = QueueDir::open(path, group);
+      text = dir ? "opened" : dir.error().message;
+    }
+    ssize_t ignored = ::write(fds[1], text.data(), text.size());
+    (void)ignored;
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string text;
+  char buffer[512];
+  for (ssize_t got; (got = ::read(fds[0], buffer, sizeof buffer)) > 0;) text.append(buffer, got);
+  ::close(fds[0]);
+  ::waitpid(pid, nullptr, 0);
+  return text;
+}
+
+// Makes `dir` read-only for this process alone: a read-only bind mount of it over itself in a
+// mount namespace of its own (root itself cannot write there).
+std::string make_read_only(const std::string& dir) {
+  if (::unshare(CLONE_NEWNS) != 0) return std::string("skip: unshare: ") + std::strerror(errno);
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+      ::mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND, nullptr) != 0 ||
+      ::mount(nullptr, dir.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
+    return std::string("skip: mount: ") + std::strerror(errno);
+  }
+  return "";
+}
+
+// Becomes uid/gid 65534 when root (root may write anywhere); anyone else is refused already.
+std::string become_nobody() {
+  if (::geteuid() != 0) return "";
+  if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) {
+    return std::string("skip: setresuid: ") + std::strerror(errno);
+  }
+  return "";
+}
+
+TEST(QueueDir, ACreationOnAReadOnlyFileSystemSaysSoAndNamesTheFix) {
+  test::TempDir tmp;
+  const std::string read_only = tmp / "ro";
+  fs::create_directory(read_only);
+  gid_t own_group = ::getegid();
+  const std::vector<std::pair<std::string, std::optional<gid_t>>> cases = {
+      {read_only + "/q", std::nullopt},
+      {read_only + "/a/b/q", std::nullopt},
+      {read_only + "/q", own_group}};
+  for (const auto& [path, group] : cases) {
+    std::string message = open_in_child(path, group, [&] { return make_read_only(read_only); });
+    if (message.rfind("skip: ", 0) == 0) GTEST_SKIP() << message;
+    EXPECT_NE(message.find("cannot create queue directory " + path), std::string::npos) << message;
+    EXPECT_NE(message.find("Read-only file system"), std::string::npos) << message;
+    EXPECT_NE(message.find("VQ_QUEUE_DIR"), std::string::npos) << message;
+    EXPECT_EQ(message.find("No such file"), std::string::npos) << message;
+  }
+}
+
+TEST(QueueDir, ACreationInADirectoryTheUserMayNotWriteSaysSoAndNamesTheFix) {
+  test::TempDir tmp;
+  ::chmod(tmp.path().c_str(), 0755);  // the child may reach it as another user
+  const std::string locked = tmp / "locked";
+  fs::create_directory(locked);
+  ::chmod(locked.c_str(), 0555);
+  for (const std::string& path : {locked + "/q", locked + "/a/q"}) {
+    std::string message = open_in_child(path, std::nullopt, become_nobody);
+    if (message.rfind("skip: ", 0) == 0) GTEST_SKIP() << message;
+    EXPECT_NE(message.find("cannot create queue directory " + path), std::string::npos) << message;
+    EXPECT_NE(message.find("Permission denied"), std::string::npos) << message;
+    EXPECT_NE(message.find("may not create entries in " + locked), std::string::npos) << message;
+    EXPECT_NE(message.find("VQ_QUEUE_DIR"), std::string::npos) << message;
+    EXPECT_EQ(message.find("No such file"), std::string::npos) << message;
+  }
 }
 
 // Group mode, with a group the test runs in (its own effective group).
