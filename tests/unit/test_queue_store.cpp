@@ -107,5 +107,136 @@ TEST(QueueStore, UncontendedAcquireIsImmediateAndSilent) {
   EXPECT_EQ(get_text(record.command), "vitest run");
 }
 
+RunInfo me_as(const std::string& agent) {
+  return RunInfo{self_identity(), Agent{agent, false}, "/tmp", "vitest run"};
+}
+
+// A pid above any pid_max: no process has it.
+constexpr pid_t k_no_such_pid = 0x7ffffff0;
+
+TEST(QueueStore, APassTakesAPlaceWithItsTicketAndLeavesIt) {
+  test::TempDir tmp;
+  auto queue = QueueStore::open(tmp / "q", 2, "off");
+  ASSERT_TRUE(queue.ok()) << queue.error().message;
+  auto pass = queue->update();
+  ASSERT_TRUE(pass.ok()) << pass.error().message;
+  EXPECT_TRUE(pass->nobody_waits());
+  RunInfo run = me_as("a");
+  std::uint64_t first = pass->take_ticket();
+  std::uint64_t second = pass->take_ticket();
+  EXPECT_LT(first, second);
+  int place = pass->take_place(run, second, wall_ms(), -1);
+  ASSERT_GE(place, 0);
+  EXPECT_TRUE(pass->holds_place(place, run, second));
+  EXPECT_FALSE(pass->holds_place(place, run, first));
+  EXPECT_EQ(pass->used_waiter_records(), 1);
+  EXPECT_FALSE(pass->nobody_waits());
+  EXPECT_EQ(pass->waiters_behind(first, -1).size(), 1u);
+  EXPECT_TRUE(pass->waiters_ahead(second, place).empty());
+  pass->leave_place(place);
+  EXPECT_EQ(pass->used_waiter_records(), 0);
+}
+
+// Waiters are ordered by ticket whatever their records' places, and one whose process is gone
+// is judged dead and cleared, so it holds nobody up.
+TEST(QueueStore, WaitersAheadComeInTicketOrderAndAGoneOneIsCleared) {
+  test::TempDir tmp;
+  auto queue = QueueStore::open(tmp / "q", 2, "off");
+  ASSERT_TRUE(queue.ok());
+  {
+    SlotTable table = raw_table(tmp / "q");
+    Table& t = table.table();
+    for (int i : {5, 2}) {
+      WaiterRecord& w = t.waiters[i];
+      w.state = RecordState::used;
+      w.pid = k_no_such_pid - i;
+      w.start_time = 1;
+      w.ticket = static_cast<std::uint64_t>(10 - i);  // record 5 has the older ticket
+      set_text(w.agent, "ghost");
+      seal(w);
+    }
+    t.header.next_ticket = 20;
+  }
+  auto pass = queue->update();
+  ASSERT_TRUE(pass.ok());
+  auto ahead = pass->waiters_ahead(20, -1);
+  ASSERT_EQ(ahead.size(), 2u);
+  EXPECT_EQ(ahead[0].index, 5);
+  EXPECT_EQ(ahead[1].index, 2);
+  EXPECT_EQ(ahead[0].claimant.agent, "ghost");
+  EXPECT_EQ(pass->waiter_state(5, "test"), WaiterState::dead);
+  EXPECT_EQ(pass->waiters_ahead(20, -1).size(), 1u);
+}
+
+TEST(QueueStore, ATicketTakenAfterARebuildStillComesAfterTheWaitersQueued) {
+  test::TempDir tmp;
+  auto queue = QueueStore::open(tmp / "q", 2, "off");
+  ASSERT_TRUE(queue.ok());
+  auto pass = queue->update();
+  ASSERT_TRUE(pass.ok());
+  pass->rebuild(2, false);
+  ASSERT_GE(pass->take_place(me_as("a"), 500, wall_ms(), -1), 0);
+  EXPECT_GT(pass->take_ticket(), 500u);
+}
+
+TEST(QueueStore, ClaimingASlotWritesItsRecordAndHandsNoSlotTwice) {
+  test::TempDir tmp;
+  auto queue = QueueStore::open(tmp / "q", 2, "off");
+  ASSERT_TRUE(queue.ok());
+  auto pass = queue->update();
+  ASSERT_TRUE(pass.ok());
+  ASSERT_TRUE(pass->claim_slot(1, me_as("a")));
+  TableSnapshot snapshot = pass->snapshot();
+  EXPECT_EQ(snapshot.table->slots[1].pid, ::getpid());
+  EXPECT_EQ(get_text(snapshot.table->slots[1].agent), "a");
+  // The kernel does not report a process's own locks to it, so its own holders are unseen.
+  EXPECT_TRUE(snapshot.holders.empty());
+}
+
+TEST(QueueStore, RemovingStaleRecordsClearsTheGoneAndKeepsTheRest) {
+  test::TempDir tmp;
+  auto queue = QueueStore::open(tmp / "q", 2, "off");
+  ASSERT_TRUE(queue.ok());
+  {
+    SlotTable table = raw_table(tmp / "q");
+    SlotRecord& gone = table.table().slots[0];
+    gone.state = RecordState::used;
+    gone.pid = k_no_such_pid;
+    gone.start_time = 1;
+    set_text(gone.agent, "ghost");
+    seal(gone);
+    WaiterRecord& torn = table.table().waiters[3];
+    torn.state = RecordState::used;
+    torn.pid = 5;
+  }
+  auto pass = queue->update();
+  ASSERT_TRUE(pass.ok());
+  auto removed = pass->remove_stale("test");
+  ASSERT_EQ(removed.size(), 2u);
+  EXPECT_TRUE(removed[0].holder);
+  EXPECT_EQ(removed[0].pid, k_no_such_pid);
+  EXPECT_EQ(removed[0].agent, "ghost");
+  EXPECT_FALSE(removed[0].torn);
+  EXPECT_FALSE(removed[1].holder);
+  EXPECT_TRUE(removed[1].torn);
+  EXPECT_TRUE(pass->remove_stale("test").empty());
+}
+
+TEST(QueueStore, HeaderChangesAreSeenByTheNextPass) {
+  test::TempDir tmp;
+  auto queue = QueueStore::open(tmp / "q", 2, "off");
+  ASSERT_TRUE(queue.ok());
+  {
+    auto pass = queue->update();
+    ASSERT_TRUE(pass.ok());
+    pass->set_limit(5);
+    pass->set_paused(true);
+  }
+  auto pass = queue->update();
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->limit(), 5);
+  EXPECT_TRUE(pass->paused());
+}
+
 }  // namespace
 }  // namespace vq
