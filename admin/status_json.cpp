@@ -42,6 +42,7 @@ Json status_json(const StatusReport& report) {
     entry["pid"] = run.pid;
     entry["slot"] = run.slot;
     entry["has_record"] = run.has_record;
+    entry["lock_seen"] = run.lock_seen;
     entry["agent"] = run.has_record ? Json(run.agent) : Json(nullptr);
     entry["started"] = run.has_record ? Json(iso_utc(run.admitted_ms)) : Json(nullptr);
     entry["started_ms"] = run.has_record ? Json(run.admitted_ms) : Json(nullptr);

@@ -97,10 +97,18 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
            ", Started: " + format_local_time(run.admitted_ms) +
            ", Runtime: " + format_duration(run.runtime_s) + usage + ")");
       line("    " + run.cwd + ": " + run.command);
+      if (!run.lock_seen) {
+        line("    " + paint.warn("[its slot lock is on a lock file that was removed or replaced: "
+                                 "counted from its record until it exits]"));
+      }
     } else {
       line("  PID " + std::to_string(run.pid) + " (Agent: ?" + usage + ") " +
-           paint.warn("[no record: holds slot " + std::to_string(run.slot) +
-                      ", table rebuilt since]"));
+           paint.warn(run.lock_seen
+                          ? "[no record: holds slot " + std::to_string(run.slot) +
+                                ", table rebuilt since]"
+                          : "[holds slot " + std::to_string(run.slot) +
+                                " of a lock file that was removed or replaced: counted until it "
+                                "exits]"));
     }
   }
   line("Waiting:");

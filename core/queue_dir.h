@@ -61,6 +61,14 @@ class QueueDir {
   // as above. `flags` should hold O_NONBLOCK: without it, opening one end waits for the other.
   Result<int> open_fifo(const char* name, int flags) const;
 
+  // Whether this directory is still the one at path() (not removed, nor replaced by another),
+  // and whether the file `name` in it is the one open on `fd` (not removed, nor renamed over).
+  bool still_at_path() const;
+  bool holds(const char* name, int fd) const;
+  // Sets the times of `name` inside (and of the directory itself with nullptr) to now, so an
+  // age-based cleaner of /tmp (systemd-tmpfiles, tmpreaper) sees a queue in use as fresh.
+  void touch(const char* name) const;
+
  private:
   QueueDir(std::string path, int fd, std::optional<gid_t> group)
       : m_path(std::move(path)), m_fd(fd), m_group(group) {}

@@ -1,11 +1,16 @@
 #include "queue_store.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 
+#include "orphan_holders.h"
 #include "test_hooks.h"
 
 namespace vq {
@@ -14,6 +19,15 @@ namespace {
 // How long QueueStore::open waits for the update lock; a stuck lock is not fatal there, the
 // wait session checks the header again in its own passes.
 constexpr std::chrono::milliseconds k_open_wait{250};
+// Files older than this are touched on open: cheaper than a write per launch, and far inside
+// every age-based cleaner's threshold (days).
+constexpr time_t k_freshen_after_s = 3600;
+
+// Alive, and the very process the record names (not a later one with its pid).
+bool is_alive_as(pid_t pid, std::uint64_t start_time) {
+  auto stat = read_proc_stat(pid);
+  return stat && !has_exited(*stat) && stat->start_time == start_time;
+}
 
 std::uint64_t held_seconds(std::uint64_t since_ms) {
   std::uint64_t now = wall_ms();
@@ -74,6 +88,22 @@ std::vector<Holder> judge_holders(const Table& table, const LockFile& locks) {
     const SlotRecord& record = table.slots[holder.slot];
     if (record.state == RecordState::used && record.pid == holder.pid) add_metadata(holder, record);
   }
+  const std::size_t seen = holders.size();
+  for (int i = 0; i < k_max_slots; ++i) {
+    const SlotRecord& record = table.slots[i];
+    if (record.state != RecordState::used || is_held(holders, i, record.pid)) continue;
+    if (!is_alive_as(record.pid, record.start_time)) continue;
+    Holder holder;
+    holder.slot = i;
+    holder.pid = record.pid;
+    holder.lock_seen = false;
+    add_metadata(holder, record);
+    holders.push_back(std::move(holder));
+  }
+  if (holders.size() > seen) {
+    std::sort(holders.begin(), holders.end(),
+              [](const Holder& a, const Holder& b) { return a.slot < b.slot; });
+  }
   return holders;
 }
 
@@ -84,7 +114,7 @@ Result<QueueStore> QueueStore::attach(const std::string& path, const std::string
   VQ_TRY_ASSIGN(table, SlotTable::open(*dir));
   EventLog log = open_event_log(*dir, log_level);
   return QueueStore(std::move(*dir), std::move(*locks), std::move(*table), std::move(log),
-                    k_default_limit);
+                    log_level);
 }
 
 Result<QueueStore> QueueStore::open(const std::string& path, int seed_limit,
@@ -92,6 +122,7 @@ Result<QueueStore> QueueStore::open(const std::string& path, int seed_limit,
   VQ_TRY_ASSIGN(attached, attach(path, log_level, group));
   QueueStore store = std::move(*attached);
   store.m_seed_limit = seed_limit;
+  store.freshen();
   auto pass = store.update(k_open_wait);
   if (!pass && !is_lock_timeout(pass.error())) return pass.error();
   if (pass) VQ_TRY(pass->ensure_header("-"));
@@ -101,6 +132,37 @@ Result<QueueStore> QueueStore::open(const std::string& path, int seed_limit,
 Result<QueueStore::Pass> QueueStore::update(std::chrono::milliseconds wait) {
   VQ_TRY_ASSIGN(guard, m_locks.lock_update(wait));
   return Pass(*this, std::move(*guard));
+}
+
+void QueueStore::freshen() const {
+  struct stat lock {};
+  if (::fstat(m_locks.fd(), &lock) != 0 || lock.st_mtime + k_freshen_after_s > ::time(nullptr)) {
+    return;
+  }
+  for (const char* name : {k_lock_file, k_table_file, k_wake_file}) m_dir.touch(name);
+  m_dir.touch(nullptr);
+}
+
+bool QueueStore::in_place() const {
+  return m_dir.still_at_path() && m_dir.holds(k_lock_file, m_locks.fd());
+}
+
+Status QueueStore::rejoin(const std::string& agent_for_log) {
+  // Read without the old update lock: it no longer excludes anyone that opened the new files.
+  std::vector<Holder> carried = judge_holders(m_table.table(), m_locks);
+  VQ_TRY_ASSIGN(fresh, attach(m_dir.path(), m_log_level, m_dir.group()));
+  const int seed = m_seed_limit;
+  *this = std::move(*fresh);  // closes the old lock file, dropping this process's locks on it
+  m_seed_limit = seed;
+  VQ_TRY_ASSIGN(pass, update(k_open_wait));
+  VQ_TRY(pass->ensure_header(agent_for_log));
+  pass->adopt(carried, agent_for_log);
+  QueueEvent event{EventType::queue_replaced, agent_for_log};
+  event.detail = "the lock file or directory at " + m_dir.path() +
+                 " was removed or replaced; rejoined, carrying " + std::to_string(carried.size()) +
+                 " holders";
+  record(event);
+  return ok_status();
 }
 
 Status QueueStore::hand_over_to_exec() {
@@ -125,6 +187,10 @@ Status QueueStore::Pass::ensure_header(const std::string& agent_for_log) {
     QueueEvent event{EventType::created, agent_for_log};
     event.limit = seed;
     m_store.record(event);
+    // A new table under live runs: the directory was removed while they held slots.
+    adopt(holders_of_removed_lock_file(canonical_path(m_store.m_dir.path()) + "/" + k_lock_file,
+                                       k_max_slots),
+          agent_for_log);
   } else if (repair.found != HeaderCheck::valid) {
     QueueEvent event{EventType::repaired, agent_for_log};
     event.detail = "table was " + std::string(describe(repair.found)) +
@@ -242,6 +308,45 @@ void QueueStore::Pass::leave_place(int index) {
   if (index < 0) return;
   clear(table().waiters[index]);
   m_store.m_locks.unmark_waiter(index);
+}
+
+void QueueStore::Pass::adopt(const std::vector<Holder>& holders, const std::string& agent_for_log) {
+  Table& t = table();
+  std::vector<Holder> locked = m_store.m_locks.holders(k_max_slots);
+  auto free_at = [&](int i) { return is_empty(t.slots[i]) && !is_busy(locked, i); };
+  int adopted = 0;
+  for (const Holder& holder : holders) {
+    auto identity = identify(holder.pid);
+    if (!identity) continue;
+    bool known = std::any_of(std::begin(t.slots), std::end(t.slots), [&](const SlotRecord& r) {
+      return r.state == RecordState::used && r.pid == identity->pid &&
+             r.start_time == identity->start_time;
+    });
+    if (known) continue;
+    int index =
+        holder.slot >= 0 && holder.slot < k_max_slots && free_at(holder.slot) ? holder.slot : -1;
+    for (int i = 0; i < k_max_slots && index < 0; ++i) {
+      if (free_at(i)) index = i;
+    }
+    if (index < 0) break;
+    SlotRecord& record = t.slots[index];
+    record.state = RecordState::used;
+    record.pid = identity->pid;
+    record.start_time = identity->start_time;
+    record.admitted_ms = holder.admitted_ms != 0 ? holder.admitted_ms : wall_ms();
+    record.agent_explicit = holder.agent_explicit ? 1 : 0;
+    set_text(record.agent, holder.has_record ? holder.agent : "-");
+    set_text(record.cwd, holder.cwd);
+    set_text(record.command, holder.command);
+    seal(record);
+    ++adopted;
+  }
+  if (adopted > 0) {
+    QueueEvent event{EventType::queue_replaced, agent_for_log};
+    event.detail = "counting " + std::to_string(adopted) +
+                   " live holders of a removed or replaced lock file until they exit";
+    m_store.record(event);
+  }
 }
 
 bool QueueStore::Pass::claim_slot(int slot, const RunInfo& run) {

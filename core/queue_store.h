@@ -105,6 +105,15 @@ class QueueStore {
   EventLog& log() { return m_log; }
   void record(const QueueEvent& event) { log_event(m_log, event); }
 
+  // Whether the directory and lock file this store has open are still the ones at the queue's
+  // path. When not (an age-based /tmp cleaner, a user), newcomers lock another file and cannot
+  // see this store's holders and waiters: a waiter must rejoin.
+  bool in_place() const;
+  // Opens the queue at its path again (creating what is missing) and carries the live holders
+  // this store sees into the new table, where they count until they exit. Drops this process's
+  // locks on the old lock file, so call it holding no slot.
+  Status rejoin(const std::string& agent_for_log);
+
   // Gives up waiter record `index` without the update lock: others then judge it gone.
   void unmark_waiter(int index) { m_locks.unmark_waiter(index); }
 
@@ -113,18 +122,22 @@ class QueueStore {
   Status hand_over_to_exec();
 
  private:
-  QueueStore(QueueDir dir, LockFile locks, SlotTable table, EventLog log, int seed_limit)
+  QueueStore(QueueDir dir, LockFile locks, SlotTable table, EventLog log, std::string log_level)
       : m_dir(std::move(dir)),
         m_locks(std::move(locks)),
         m_table(std::move(table)),
         m_log(std::move(log)),
-        m_seed_limit(seed_limit) {}
+        m_log_level(std::move(log_level)) {}
+
+  // Keeps the files' times fresh for age-based cleaners: touched when an hour old.
+  void freshen() const;
 
   QueueDir m_dir;
   LockFile m_locks;
   SlotTable m_table;
   EventLog m_log;
-  int m_seed_limit;
+  std::string m_log_level;
+  int m_seed_limit = k_default_limit;
 };
 
 class QueueStore::Pass {
@@ -173,6 +186,9 @@ class QueueStore::Pass {
   LiveMarks live_marks() const;
   // Initialises the table afresh with `limit` and `paused`.
   void rebuild(int limit, bool paused);
+  // Writes slot records for live holders whose locks this lock file does not show (their lock
+  // file was removed or replaced), so that they count here until they exit.
+  void adopt(const std::vector<Holder>& holders, const std::string& agent_for_log);
 
  private:
   Table& table() { return m_store.m_table.table(); }
@@ -184,7 +200,10 @@ class QueueStore::Pass {
 };
 
 // The one judge of who holds a slot: the holders the kernel reports on `locks`, with their
-// records' metadata where a record names the same pid.
+// records' metadata where a record names the same pid; and, counted conservatively, the
+// process of any other used slot record that is still alive with the recorded start time (its
+// lock is on a lock file that was removed or replaced, or it closed its descriptor): lock_seen
+// false. A slot whose holder died is free at once either way.
 std::vector<Holder> judge_holders(const Table& table, const LockFile& locks);
 
 }  // namespace vq

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "orphan_holders.h"
 #include "queue_store.h"
 #include "wake_signal.h"
 
@@ -46,7 +47,15 @@ TableSnapshot QueueStore::Pass::snapshot() {
   std::memcpy(static_cast<void*>(snapshot.table.get()), &table(), sizeof(Table));
   snapshot.holders = judge_holders(*snapshot.table, m_store.m_locks);
   snapshot.waiter_marks.resize(k_max_waiters);
-  const bool valid = check_header(snapshot.table->header) == HeaderCheck::valid;
+  const HeaderCheck check = check_header(snapshot.table->header);
+  if (check == HeaderCheck::blank) {
+    // A table not yet made, under live runs: the directory was removed while they held slots.
+    for (Holder& orphan : holders_of_removed_lock_file(
+             canonical_path(m_store.m_dir.path()) + "/" + k_lock_file, k_max_slots)) {
+      snapshot.holders.push_back(std::move(orphan));
+    }
+  }
+  const bool valid = check == HeaderCheck::valid;
   for (int i = 0; i < k_max_waiters; ++i) {
     // With a damaged table every mark counts; otherwise only those of used records matter.
     if (!valid || snapshot.table->waiters[i].state != RecordState::empty) {

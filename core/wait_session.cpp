@@ -89,6 +89,8 @@ Result<Acquired> WaitSession::run() {
 }
 
 Result<WaitSession::PassOutcome> WaitSession::pass() {
+  // The first pass has just opened the files; later ones check that they are still the queue's.
+  if (m_ticket != 0 && !m_store.in_place()) VQ_TRY(rejoin());
   // A short wait per pass: if the lock is stuck, the pass ends and signals and the timeout are
   // still noticed by the sleep that follows.
   auto locked = m_store.update(k_update_wait_per_pass);
@@ -160,6 +162,15 @@ Result<WaitSession::PassOutcome> WaitSession::pass_locked(QueueStore::Pass& pass
   note_waiting(pass, holders, ahead.size());
   plan_sleep(scene, state_of, ahead, walk, outcome);
   return outcome;
+}
+
+// Our record, mark and FIFOs are in the old files, which newcomers no longer see: take a place
+// in the queue now at the path, with our ticket, so our turn is kept.
+Status WaitSession::rejoin() {
+  m_wake.reset();
+  m_turn.reset();
+  m_index = -1;
+  return m_store.rejoin(m_run.agent.id);
 }
 
 void WaitSession::take_place(QueueStore::Pass& pass) {

@@ -72,6 +72,7 @@ class WaitSession {
 
   Result<PassOutcome> pass();
   Result<PassOutcome> pass_locked(QueueStore::Pass& pass);
+  Status rejoin();
   void take_place(QueueStore::Pass& pass);
   bool try_admit(QueueStore::Pass& pass, const std::vector<Holder>& holders, PassOutcome& outcome);
   void plan_sleep(const QueueScene& scene, const StateOf& state_of,

@@ -1,5 +1,8 @@
 #include "queue_store.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -7,6 +10,7 @@
 #include <random>
 #include <sstream>
 
+#include "orphan_holders.h"
 #include "temp_dir.h"
 #include "wait_session.h"
 
@@ -189,8 +193,12 @@ TEST(QueueStore, ClaimingASlotWritesItsRecordAndHandsNoSlotTwice) {
   TableSnapshot snapshot = pass->snapshot();
   EXPECT_EQ(snapshot.table->slots[1].pid, ::getpid());
   EXPECT_EQ(get_text(snapshot.table->slots[1].agent), "a");
-  // The kernel does not report a process's own locks to it, so its own holders are unseen.
-  EXPECT_TRUE(snapshot.holders.empty());
+  // The kernel does not report a process's own locks to it: its own holder is counted from its
+  // record, as any live holder whose lock this lock file does not show.
+  ASSERT_EQ(snapshot.holders.size(), 1u);
+  EXPECT_EQ(snapshot.holders[0].slot, 1);
+  EXPECT_FALSE(snapshot.holders[0].lock_seen);
+  EXPECT_EQ(snapshot.holders[0].agent, "a");
 }
 
 TEST(QueueStore, RemovingStaleRecordsClearsTheGoneAndKeepsTheRest) {
@@ -236,6 +244,50 @@ TEST(QueueStore, HeaderChangesAreSeenByTheNextPass) {
   ASSERT_TRUE(pass.ok());
   EXPECT_EQ(pass->limit(), 5);
   EXPECT_TRUE(pass->paused());
+}
+
+// An age-based /tmp cleaner removes files by their times: a queue in use keeps them fresh.
+TEST(QueueStore, OpeningAQueueFreshensFilesAnHourOld) {
+  test::TempDir tmp;
+  { ASSERT_TRUE(QueueStore::open(tmp / "q", 2, "off").ok()); }
+  const std::string lock = tmp / "q/slots.lock";
+  const std::string table = tmp / "q/slots.table";
+  const timespec old[2] = {{::time(nullptr) - 10 * 86400, 0}, {::time(nullptr) - 10 * 86400, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, lock.c_str(), old, 0), 0);
+  ASSERT_EQ(::utimensat(AT_FDCWD, table.c_str(), old, 0), 0);
+  ASSERT_TRUE(QueueStore::open(tmp / "q", 2, "off").ok());
+  for (const std::string& path : {lock, table}) {
+    struct stat file {};
+    ASSERT_EQ(::stat(path.c_str(), &file), 0);
+    EXPECT_GT(file.st_mtime, ::time(nullptr) - 60) << path;
+    EXPECT_GT(file.st_atime, ::time(nullptr) - 60) << path;
+  }
+}
+
+TEST(QueueStore, AStoreNoticesItsLockFileRemovedOrReplaced) {
+  test::TempDir tmp;
+  auto queue = QueueStore::open(tmp / "q", 2, "off");
+  ASSERT_TRUE(queue.ok());
+  EXPECT_TRUE(queue->in_place());
+  ASSERT_EQ(::unlink((tmp / "q/slots.lock").c_str()), 0);
+  EXPECT_FALSE(queue->in_place());
+  ASSERT_TRUE(queue->rejoin("test").ok());
+  EXPECT_TRUE(queue->in_place());
+}
+
+TEST(OrphanHolders, OnlyOneByteWriteLocksOnSlotBytesAreSlotLocks) {
+  const std::string text =
+      "1: POSIX  ADVISORY  WRITE 4242 fe:00:1234 3 3\n"
+      "2: POSIX  ADVISORY  WRITE 4243 fe:00:1234 0 0\n"
+      "3: POSIX  ADVISORY  READ 4244 fe:00:1234 2 2\n"
+      "4: FLOCK  ADVISORY  WRITE 4245 fe:00:1234 0 EOF\n"
+      "5: POSIX  ADVISORY  WRITE 4246 fe:00:1234 1030 1030\n"
+      "5: -> POSIX  ADVISORY  WRITE 4247 fe:00:1234 1 1\n";
+  auto locks = parse_slot_locks(text, 64);
+  ASSERT_EQ(locks.size(), 1u);
+  EXPECT_EQ(locks[0].pid, 4242);
+  EXPECT_EQ(locks[0].inode, 1234u);
+  EXPECT_EQ(locks[0].start, 3);
 }
 
 }  // namespace

@@ -1,0 +1,112 @@
+// Invariant 1 when the queue's files are taken away under live runs: an age-based /tmp cleaner
+// (systemd-tmpfiles, tmpreaper) or a user removes slots.lock, renames another file over it, or
+// removes the whole queue directory while runs hold and wait. The runs that hold slots on the
+// old lock file must still count: no newcomer is admitted past them, status shows them, and
+// cleanup never removes their records. Counted by the fake's own records.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "admin_harness.h"
+
+namespace vq::mp {
+namespace {
+
+enum class Removal { lock_file, lock_file_replaced, directory };
+
+std::string name_of(Removal removal) {
+  switch (removal) {
+    case Removal::lock_file:
+      return "LockFileRemoved";
+    case Removal::lock_file_replaced:
+      return "LockFileReplaced";
+    case Removal::directory:
+      return "DirectoryRemoved";
+  }
+  return "?";
+}
+
+class QueueRemovedTest : public AdminTest, public ::testing::WithParamInterface<Removal> {
+ protected:
+  void remove_files() const {
+    const std::string lock = queue_dir() + "/slots.lock";
+    switch (GetParam()) {
+      case Removal::lock_file:
+        ASSERT_EQ(::unlink(lock.c_str()), 0);
+        break;
+      case Removal::lock_file_replaced: {
+        const std::string other = queue_dir() + "/new.lock";
+        write_file(other, "", 0600);
+        ASSERT_EQ(::rename(other.c_str(), lock.c_str()), 0);
+        break;
+      }
+      case Removal::directory:
+        std::filesystem::remove_all(queue_dir());
+        break;
+    }
+  }
+};
+
+const Env k_limit_two{{"VQ_MAX_PROCESSES", "2"}, {"VQ_QUEUE_TIMEOUT", "60"}};
+
+Env with(Env env, const Env& more) {
+  apply_overrides(env, more);
+  return env;
+}
+
+TEST_P(QueueRemovedTest, RunsOnTheOldFilesStillCountAndNewcomersWaitForThem) {
+  std::vector<Process> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.push_back(
+        start_holder("holder" + std::to_string(i), with(k_limit_two, {{"FAKE_SLEEP_MS", "2500"}})));
+  }
+  Process waiter = start_waiter("waiter", with(k_limit_two, {{"FAKE_SLEEP_MS", "200"}}));
+  remove_files();
+
+  // Before any launch passes: status counts the holders and says why, and cleanup leaves their
+  // records alone.
+  const AdminResult cleaned = admin({"cleanup"});
+  for (const Process& holder : holders) {
+    EXPECT_EQ(cleaned.out.find("PID " + std::to_string(holder.pid())), std::string::npos)
+        << cleaned.out;
+  }
+  const nlohmann::json status = status_json();
+  EXPECT_EQ(status.at("busy"), 2) << status.dump(2);
+  for (const auto& run : status.at("active")) EXPECT_FALSE(run.at("lock_seen")) << status.dump(2);
+  const AdminResult text = admin({"status"});
+  EXPECT_NE(text.out.find("lock file that was removed or replaced"), std::string::npos) << text.out;
+
+  std::vector<Process> newcomers;
+  for (int i = 0; i < 2; ++i) {
+    newcomers.emplace_back(
+        shim_launch("new" + std::to_string(i), with(k_limit_two, {{"FAKE_SLEEP_MS", "200"}})));
+  }
+  sleep_for_ms(300);
+  EXPECT_EQ(status_json().at("busy"), 2);
+
+  for (auto* group : {&holders, &newcomers}) {
+    for (auto& run : *group) {
+      const auto exit_status = run.wait(60s);
+      ASSERT_TRUE(exit_status) << "pid " << run.pid() << " hung";
+      EXPECT_EQ(describe_status(*exit_status), exited(0)) << run.stderr_text();
+    }
+  }
+  const auto waiter_status = waiter.wait(60s);
+  ASSERT_TRUE(waiter_status);
+  EXPECT_EQ(describe_status(*waiter_status), exited(0)) << waiter.stderr_text();
+
+  const auto events = records();
+  EXPECT_EQ(events.size(), 10u) << read_file(record_path());
+  EXPECT_LE(max_overlap(events), 2) << read_file(record_path());
+}
+
+INSTANTIATE_TEST_SUITE_P(Removals, QueueRemovedTest,
+                         ::testing::Values(Removal::lock_file, Removal::lock_file_replaced,
+                                           Removal::directory),
+                         [](const auto& info) { return name_of(info.param); });
+
+}  // namespace
+}  // namespace vq::mp
