@@ -9,6 +9,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "display_text.h"
 #include "queue_dir.h"
 
 namespace vq {
@@ -62,14 +63,17 @@ EventLog::EventLog(int fd, const std::string& level) {
 }
 
 namespace {
+// Agents, directories and commands come from users: escaped, so that none can forge a line
+// or reach the terminal of whoever reads the log.
 void emit(spdlog::logger* logger, spdlog::level::level_enum level, const std::string& agent,
           const char* event, const std::string& details) {
   if (logger == nullptr || !logger->should_log(level)) return;
   try {
     if (details.empty()) {
-      logger->log(level, "agent={} event={}", agent, event);
+      logger->log(level, "agent={} event={}", display_text(agent), event);
     } else {
-      logger->log(level, "agent={} event={} {}", agent, event, details);
+      logger->log(level, "agent={} event={} {}", display_text(agent), event,
+                  display_text(details));
     }
   } catch (const std::exception&) {
     // A full disk must not stop a test run.

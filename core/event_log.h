@@ -25,7 +25,8 @@ class EventLog {
   // rotates it.
   EventLog(int fd, const std::string& level);
 
-  // "agent=<agent> event=<event> <details>"; the pattern adds time, level and pid.
+  // "agent=<agent> event=<event> <details>"; the pattern adds time, level and pid. Agent and
+  // details are written through display_text: control characters escaped.
   void info(const std::string& agent, const char* event, const std::string& details = {});
   void warn(const std::string& agent, const char* event, const std::string& details = {});
 

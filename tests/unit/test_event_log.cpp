@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -100,6 +101,23 @@ TEST(EventLog, AFullLogIsRotatedByTheNextOpenerAndASmallerOneAppendedTo) {
   std::string text = read_file(path);
   EXPECT_NE(text.find("event=at-the-size"), std::string::npos) << text;
   EXPECT_EQ(text.find('x'), std::string::npos) << "the old content went to vitest-queue.1.log";
+}
+
+TEST(EventLog, ControlCharactersFromUsersAreEscapedSoNoLineCanBeForged) {
+  test::TempDir tmp;
+  auto dir = QueueDir::open(tmp / "queue");
+  ASSERT_TRUE(dir) << dir.error().message;
+  open_event_log(*dir, "info")
+      .info("a\x1b]0;owned\x07", "admitted",
+            "slot=0 cwd=/tmp/x\n2024-01-01 00:00:00.000 info pid=1 agent=root event=admitted\x9b");
+  std::string text = read_file(dir->file(k_log_file));
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  for (unsigned char c : text) {
+    EXPECT_TRUE(c == '\n' || (c >= 0x20 && c != 0x7f && c != 0x9b)) << int(c) << " in " << text;
+  }
+  EXPECT_NE(text.find("agent=a\\x1b]0;owned\\x07 event=admitted slot=0 cwd=/tmp/x\\n2024"),
+            std::string::npos)
+      << text;
 }
 
 TEST(EventLog, LevelOffWritesNothing) {
