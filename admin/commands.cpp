@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cleanup.h"
+#include "display_text.h"
 #include "doctor.h"
 #include "exit_codes.h"
 #include "install_layout.h"
@@ -106,8 +107,8 @@ std::string describe_record(const StaleRecord& record) {
                          ? "slot " + std::to_string(record.index)
                          : "waiter record " + std::to_string(record.index);
   return what + ": PID " + std::to_string(record.pid) +
-         (record.agent.empty() ? "" : " (Agent: " + record.agent + ")") + " [" + record.reason +
-         "]";
+         (record.agent.empty() ? "" : " (Agent: " + display_text(record.agent) + ")") + " [" +
+         display_text(record.reason) + "]";
 }
 
 int do_cleanup(QueueStore& queue) {

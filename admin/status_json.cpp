@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include "display_text.h"
+
 namespace vq::admin {
 namespace {
 
@@ -19,6 +21,12 @@ std::string iso_utc(std::uint64_t epoch_ms) {
   return text;
 }
 
+// Record text is bytes another process wrote; the encoder throws on invalid UTF-8 (see
+// json_text for what such bytes become).
+Json text(std::string_view value) {
+  return Json(json_text(value));
+}
+
 template <typename T>
 Json or_null(const std::optional<T>& value) {
   return value ? Json(*value) : Json(nullptr);
@@ -29,8 +37,8 @@ Json or_null(const std::optional<T>& value) {
 Json status_json(const StatusReport& report) {
   Json out;
   out["schema_version"] = k_status_schema_version;
-  out["queue_dir"] = report.queue_dir;
-  out["log_file"] = report.log_file;
+  out["queue_dir"] = text(report.queue_dir);
+  out["log_file"] = text(report.log_file);
   out["table"] = std::string(describe(report.table));
   out["limit"] = report.limit > 0 ? Json(report.limit) : Json(nullptr);
   out["paused"] = report.paused;
@@ -43,7 +51,7 @@ Json status_json(const StatusReport& report) {
     entry["slot"] = run.slot;
     entry["has_record"] = run.has_record;
     entry["lock_seen"] = run.lock_seen;
-    entry["agent"] = run.has_record ? Json(run.agent) : Json(nullptr);
+    entry["agent"] = run.has_record ? text(run.agent) : Json(nullptr);
     entry["started"] = run.has_record ? Json(iso_utc(run.admitted_ms)) : Json(nullptr);
     entry["started_ms"] = run.has_record ? Json(run.admitted_ms) : Json(nullptr);
     entry["runtime_s"] = run.has_record ? Json(run.runtime_s) : Json(nullptr);
@@ -54,14 +62,14 @@ Json status_json(const StatusReport& report) {
                                            static_cast<double>(::sysconf(_SC_CLK_TCK)))
                                     : Json(nullptr);
     entry["processes"] = run.usage ? Json(run.usage->processes) : Json(nullptr);
-    entry["cwd"] = run.has_record ? Json(run.cwd) : Json(nullptr);
-    entry["command"] = run.has_record ? Json(run.command) : Json(nullptr);
+    entry["cwd"] = run.has_record ? text(run.cwd) : Json(nullptr);
+    entry["command"] = run.has_record ? text(run.command) : Json(nullptr);
     out["active"].push_back(std::move(entry));
   }
   out["waiting"] = Json::array();
   for (const WaitingRun& run : report.waiting) {
     out["waiting"].push_back(Json{{"pid", run.pid},
-                                  {"agent", run.agent},
+                                  {"agent", text(run.agent)},
                                   {"position", run.position},
                                   {"waiting_s", run.waiting_s},
                                   {"since", iso_utc(run.since_ms)},
@@ -74,8 +82,8 @@ Json status_json(const StatusReport& report) {
         Json{{"kind", record.kind == StaleRecord::Kind::holder ? "holder" : "waiter"},
              {"index", record.index},
              {"pid", record.pid},
-             {"agent", record.agent.empty() ? Json(nullptr) : Json(record.agent)},
-             {"reason", record.reason}});
+             {"agent", record.agent.empty() ? Json(nullptr) : text(record.agent)},
+             {"reason", text(record.reason)}});
   }
   return out;
 }

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <optional>
 
+#include "display_text.h"
+
 namespace vq::admin {
 namespace {
 
@@ -67,6 +69,8 @@ std::string format_local_time(std::uint64_t epoch_ms) {
   return text;
 }
 
+// Every text from a record (or a path) goes through display_text: another group member's
+// record must not move the cursor, retitle the terminal or forge a line.
 std::string render_status_text(const StatusReport& report, const TextStyle& style) {
   Painter paint(style);
   std::string out;
@@ -93,10 +97,10 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
     std::optional<double> cpu = run.cpu_percent ? run.cpu_percent : run.cpu_average_percent;
     if (cpu) usage += ", CPU: " + std::to_string(std::lround(*cpu)) + "%";
     if (run.has_record) {
-      line("  PID " + std::to_string(run.pid) + " (Agent: " + run.agent +
+      line("  PID " + std::to_string(run.pid) + " (Agent: " + display_text(run.agent) +
            ", Started: " + format_local_time(run.admitted_ms) +
            ", Runtime: " + format_duration(run.runtime_s) + usage + ")");
-      line("    " + run.cwd + ": " + run.command);
+      line("    " + display_text(run.cwd) + ": " + display_text(run.command));
       if (!run.lock_seen) {
         line("    " + paint.warn("[its slot lock is on a lock file that was removed or replaced: "
                                  "counted from its record until it exits]"));
@@ -115,8 +119,8 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
   if (report.waiting.empty() && report.unrecorded_waiters == 0) line("  (none)");
   for (const WaitingRun& run : report.waiting) {
     std::string text = "  #" + std::to_string(run.position) + " PID " + std::to_string(run.pid) +
-                       " (Agent: " + run.agent + ", Waiting: " + format_duration(run.waiting_s) +
-                       ")";
+                       " (Agent: " + display_text(run.agent) +
+                       ", Waiting: " + format_duration(run.waiting_s) + ")";
     // append, not `" " + ...`: GCC 12 at -O3 warns falsely (-Wrestrict) on that insert.
     if (run.stopped)
       text.append(" ").append(paint.warn("[stopped: passed over until it continues]"));
@@ -133,14 +137,14 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
                              ? "slot " + std::to_string(record.index)
                              : "waiter record " + std::to_string(record.index);
       line("  " + what + ": PID " + std::to_string(record.pid) +
-           (record.agent.empty() ? "" : " (Agent: " + record.agent + ")") + " " +
-           paint.warn("[stale: " + record.reason + "]"));
+           (record.agent.empty() ? "" : " (Agent: " + display_text(record.agent) + ")") + " " +
+           paint.warn("[stale: " + display_text(record.reason) + "]"));
     }
   }
   line("");
-  line("Queue directory: " + report.queue_dir);
-  line("Log file: " +
-       (report.log_file.empty() ? "none (group mode keeps no log)" : report.log_file));
+  line("Queue directory: " + display_text(report.queue_dir));
+  line("Log file: " + (report.log_file.empty() ? "none (group mode keeps no log)"
+                                               : display_text(report.log_file)));
   return out;
 }
 

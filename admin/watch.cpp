@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "display_text.h"
 #include "exit_codes.h"
 #include "status_report.h"
 
@@ -50,7 +51,7 @@ std::string frame_text(QueueStore& queue, const WatchOptions& options, ProcessSn
     add_usage(*report, now, &before);
     text = render_status_text(*report, options.style);
   } else {
-    text = "vq-admin: cannot read the queue: " + report.error().message + "\n";
+    text = "vq-admin: cannot read the queue: " + display_text(report.error().message) + "\n";
   }
   before = std::move(now);
   return "Every " + std::to_string(options.interval.count()) + " ms (Ctrl-C to stop)  " +

@@ -12,6 +12,8 @@
 #include <fstream>
 #include <string_view>
 
+#include "display_text.h"
+
 namespace vq {
 namespace {
 
@@ -31,8 +33,18 @@ std::optional<Source> lookup(const EnvLookup& env, const char* name,
   return std::nullopt;
 }
 
+// The bad value is echoed so the user sees what was read, but capped (a value of 100 KB would
+// bury the message) and escaped (it may hold terminal escapes or newlines).
+std::string echoed(const std::string& value) {
+  constexpr std::size_t k_echoed_bytes = 40;
+  std::size_t shown = utf8_prefix_length(value, k_echoed_bytes);
+  return display_text(std::string_view(value).substr(0, shown)) +
+         (shown < value.size() ? "… (" + std::to_string(value.size()) + " bytes)" : "");
+}
+
 Error bad_value(const Source& source, const std::string& accepted) {
-  return Error{source.name + std::string("=") + source.value + " is not valid: " + accepted};
+  return Error{source.name + std::string("=") + echoed(source.value) +
+               " is not valid: " + accepted};
 }
 
 Result<int> parse_int(const Source& source, int min, int max) {

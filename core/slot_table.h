@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "config.h"
+#include "display_text.h"
 #include "queue_dir.h"
 #include "result.h"
 
@@ -107,10 +108,11 @@ TableRepair repair_table(Table& table, int seed_limit, std::uint64_t now_ms);
 // wrote the header without the update lock after it was checked.
 int admission_limit(const TableHeader& header);
 
-// Copies text into a fixed field, truncated, always NUL-terminated, the rest zeroed.
+// Copies text into a fixed field, always NUL-terminated, the rest zeroed. Text that does not fit
+// is cut at a character boundary: valid UTF-8 stays valid.
 template <std::size_t N>
 void set_text(char (&field)[N], std::string_view text) {
-  std::size_t n = text.size() < N - 1 ? text.size() : N - 1;
+  std::size_t n = utf8_prefix_length(text, N - 1);
   for (std::size_t i = 0; i < N; ++i) field[i] = i < n ? text[i] : '\0';
 }
 template <std::size_t N>

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include "display_text.h"
+
 namespace vq {
 namespace {
 
@@ -39,7 +41,7 @@ std::string describe_holders(const std::vector<Holder>& holders, std::size_t max
       std::uint64_t now = wall_ms();
       long held =
           now > holder.admitted_ms ? static_cast<long>((now - holder.admitted_ms) / 1000) : 0;
-      text += " [" + holder.agent + ", " + std::to_string(held) + "s]";
+      text += " [" + display_text(holder.agent) + ", " + std::to_string(held) + "s]";
     }
     ++shown;
   }
@@ -54,7 +56,7 @@ std::string waiting_line(const WaitSnapshot& snapshot) {
                      std::to_string(snapshot.limit) + " busy";
   if (snapshot.paused) line += ", queue paused";
   if (!snapshot.holders.empty()) line += " (" + describe_holders(snapshot.holders, 3) + ")";
-  if (!snapshot.note.empty()) line += "; " + snapshot.note;
+  if (!snapshot.note.empty()) line += "; " + display_text(snapshot.note);
   return line;
 }
 
@@ -85,7 +87,7 @@ void WaitDisplay::draw(const WaitSnapshot& snapshot) {
       std::string(" ").append(std::to_string(static_cast<long>(snapshot.waited_s))).append("s"));
   // Longer than the terminal, the line would wrap and "\r" could no longer redraw it.
   std::size_t columns = terminal_columns(m_fd) - 1;
-  if (line.size() > columns) line = line.substr(0, columns - 3) + "...";
+  if (line.size() > columns) line = line.substr(0, utf8_prefix_length(line, columns - 3)) + "...";
   if (line == m_last) return;
   m_last = line;
   write_all("\r\033[K" + line);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "control_characters.h"
 #include "env_map.h"
 
 namespace vq {
@@ -152,6 +153,37 @@ TEST(Config, WithoutUserSettingsEveryVqAndVitestVariableReadsAsUnset) {
 // The unit tests run with equal real and effective ids and no AT_SECURE.
 TEST(Config, AnOrdinaryProcessDoesNotRunPrivileged) {
   EXPECT_FALSE(runs_privileged());
+}
+
+TEST(Config, AHugeBadValueIsEchoedCappedAndItsEscapesEscaped) {
+  std::string huge = "\x1b]0;owned\x07\x1b[2J\n" + std::string(100 * 1024, '7');
+  auto config = load_config(lookup_in({{"VQ_MAX_PROCESSES", huge}}));
+  ASSERT_FALSE(config.ok());
+  const std::string& message = config.error().message;
+  EXPECT_LT(message.size(), 200u) << message;
+  EXPECT_EQ(test::control_characters(message), 0) << message;
+  EXPECT_NE(message.find("VQ_MAX_PROCESSES=\\x1b]0;owned\\x07\\x1b[2J\\n7777"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("… (" + std::to_string(huge.size()) + " bytes) is not valid: expected"),
+            std::string::npos)
+      << message;
+}
+
+TEST(Config, AShortBadValueIsEchoedWhole) {
+  auto config = load_config(lookup_in({{"VQ_LOG_LEVEL", "verbose-ünicode"}}));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.error().message.find("VQ_LOG_LEVEL=verbose-ünicode is not valid"),
+            std::string::npos)
+      << config.error().message;
+}
+
+TEST(Config, ACappedValueIsCutAtACharacterBoundary) {
+  std::string value = "x" + std::string(30, 'y');
+  while (value.size() < 60) value += "\xc3\xa9";  // é: the cap at 40 bytes falls inside one
+  auto config = load_config(lookup_in({{"VQ_PER_AGENT", value}}));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().message.find("\\xc3"), std::string::npos)
+      << "half a character is shown as an escape: " << config.error().message;
 }
 
 }  // namespace

@@ -2,8 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -100,6 +103,101 @@ TEST(EventLog, AFullLogIsRotatedByTheNextOpenerAndASmallerOneAppendedTo) {
   std::string text = read_file(path);
   EXPECT_NE(text.find("event=at-the-size"), std::string::npos) << text;
   EXPECT_EQ(text.find('x'), std::string::npos) << "the old content went to vitest-queue.1.log";
+}
+
+TEST(EventLog, ControlCharactersFromUsersAreEscapedSoNoLineCanBeForged) {
+  test::TempDir tmp;
+  auto dir = QueueDir::open(tmp / "queue");
+  ASSERT_TRUE(dir) << dir.error().message;
+  open_event_log(*dir, "info")
+      .info("a\x1b]0;owned\x07", "admitted",
+            "slot=0 cwd=/tmp/x\n2024-01-01 00:00:00.000 info pid=1 agent=root event=admitted\x9b");
+  std::string text = read_file(dir->file(k_log_file));
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  for (unsigned char c : text) {
+    EXPECT_TRUE(c == '\n' || (c >= 0x20 && c != 0x7f && c != 0x9b)) << int(c) << " in " << text;
+  }
+  EXPECT_NE(text.find("agent=a\\x1b]0;owned\\x07 event=admitted slot=0 cwd=/tmp/x\\n2024"),
+            std::string::npos)
+      << text;
+}
+
+// `count` processes each open the log, wait until all have, then append `lines` events: a
+// burst of launches that all found the log at the rotation size before any of them wrote.
+void burst_of_launches(const QueueDir& dir, int count, int lines) {
+  int opened[2], go[2];
+  ASSERT_EQ(::pipe(opened), 0);
+  ASSERT_EQ(::pipe(go), 0);
+  std::vector<pid_t> children;
+  for (int i = 0; i < count; ++i) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::close(opened[0]);
+      ::close(go[1]);
+      EventLog log = open_event_log(dir, "info");
+      char byte = 'o';
+      if (::write(opened[1], &byte, 1) != 1) ::_exit(2);
+      while (::read(go[0], &byte, 1) > 0) {
+      }  // EOF: every launch has opened the log
+      for (int line = 0; line < lines; ++line) {
+        log.info("agent-" + std::to_string(i), "admitted", "burst=" + std::to_string(line));
+      }
+      ::_exit(0);
+    }
+    children.push_back(pid);
+  }
+  ::close(opened[1]);
+  ::close(go[0]);
+  char byte;
+  for (int i = 0; i < count; ++i) ASSERT_EQ(::read(opened[0], &byte, 1), 1);
+  ::close(go[1]);
+  ::close(opened[0]);
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  }
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t found = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++found;
+  return found;
+}
+
+TEST(EventLog, ABurstAtTheRotationSizeRotatesOnceAndKeepsEveryLineInPrivateFiles) {
+  test::TempDir tmp;
+  auto dir = QueueDir::open(tmp / "queue");
+  ASSERT_TRUE(dir) << dir.error().message;
+  auto old_log = [&](int n) { return tmp / ("queue/vitest-queue." + std::to_string(n) + ".log"); };
+  std::string live_history;
+  while (live_history.size() < k_rotation_bytes) live_history += "history-live\n";
+  const std::string live = dir->file(k_log_file);
+  for (auto [path, text] : {std::pair{live, live_history},
+                            {old_log(1), "history-1\n"},
+                            {old_log(2), "history-2\n"},
+                            {old_log(3), "history-3\n"}}) {
+    std::ofstream(path) << text;
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+
+  constexpr int k_launches = 12, k_lines = 5;
+  burst_of_launches(*dir, k_launches, k_lines);
+
+  std::string all;
+  for (const std::string& path : {live, old_log(1), old_log(2), old_log(3)}) {
+    all += read_file(path);
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << path;
+  }
+  EXPECT_EQ(count_of(all, "event=admitted"), std::size_t{k_launches * k_lines})
+      << "lines of the burst were lost";
+  EXPECT_EQ(count_of(all, "history-live\n"), count_of(live_history, "history-live\n"));
+  EXPECT_EQ(count_of(all, "history-1\n"), 1u) << "one rotation keeps three old files";
+  EXPECT_EQ(count_of(all, "history-2\n"), 1u);
+  EXPECT_EQ(count_of(all, "history-3\n"), 0u) << "one rotation drops the oldest file";
 }
 
 TEST(EventLog, LevelOffWritesNothing) {

@@ -6,6 +6,8 @@
 #include <memory>
 #include <random>
 
+#include "display_text.h"
+
 namespace vq {
 namespace {
 
@@ -169,6 +171,20 @@ TEST(SlotTable, TextFieldsAreTruncatedAndTerminated) {
   set_text(field, "ab");
   EXPECT_EQ(get_text(field), "ab");
   EXPECT_EQ(field[7], '\0');
+}
+
+TEST(SlotTable, TextThatDoesNotFitIsCutAtACharacterBoundary) {
+  // A non-ASCII test name longer than the command field: the last character must not be split.
+  SlotRecord record{};
+  std::string command = "vitest run -t \"";
+  while (command.size() < sizeof record.command) command += "\xc3\xa9";  // é, two bytes
+  for (std::string text : {command, "x" + command}) {
+    set_text(record.command, text);
+    std::string_view stored = get_text(record.command);
+    EXPECT_EQ(text.compare(0, stored.size(), stored), 0);
+    EXPECT_GE(stored.size(), sizeof record.command - 2);
+    EXPECT_EQ(json_text(stored), stored) << "stored text is still valid UTF-8";
+  }
 }
 
 }  // namespace

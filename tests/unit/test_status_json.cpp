@@ -43,5 +43,37 @@ TEST(StatusJson, UnreadableTableHasNullLimit) {
   EXPECT_EQ(json["table"], "corrupt");
 }
 
+TEST(StatusJson, TextThatIsNotUtf8IsWrittenAsHexEscapesInValidJson) {
+  StatusReport report;
+  report.queue_dir = "/q";
+  ActiveRun run;
+  run.has_record = true;
+  run.agent = "a\xfe";
+  run.cwd = "/tmp/dir\xff";                 // a directory named with byte 0xff
+  run.command = "vitest run -t \"caf\xc3";  // é cut after its first byte
+  report.active.push_back(run);
+  report.waiting.push_back(WaitingRun{11, "b\xff", 1, 3, 0, 2.5, false});
+  report.stale.push_back({StaleRecord::Kind::holder, 2, 4242, "c\x80", "process gone"});
+
+  std::string text;
+  ASSERT_NO_THROW(text = status_json(report).dump(2));
+  auto parsed = nlohmann::json::parse(text);
+  EXPECT_EQ(parsed["active"][0]["cwd"], "/tmp/dir\\xff");
+  EXPECT_EQ(parsed["active"][0]["command"], "vitest run -t \"caf\\xc3");
+  EXPECT_EQ(parsed["active"][0]["agent"], "a\\xfe");
+  EXPECT_EQ(parsed["waiting"][0]["agent"], "b\\xff");
+  EXPECT_EQ(parsed["stale"][0]["agent"], "c\\x80");
+}
+
+TEST(StatusJson, ValidTextWithControlCharactersIsKeptExactly) {
+  StatusReport report;
+  ActiveRun run;
+  run.has_record = true;
+  run.cwd = "/tmp/caf\xc3\xa9\n\x1b[2J";
+  report.active.push_back(run);
+  auto parsed = nlohmann::json::parse(status_json(report).dump());
+  EXPECT_EQ(parsed["active"][0]["cwd"], run.cwd) << "the JSON encoder escapes these itself";
+}
+
 }  // namespace
 }  // namespace vq::admin

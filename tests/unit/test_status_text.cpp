@@ -1,6 +1,10 @@
 #include "status_text.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
+
+#include "control_characters.h"
 
 namespace vq::admin {
 namespace {
@@ -72,6 +76,26 @@ TEST(StatusText, PausedQueueSaysHowToResume) {
   report.paused = true;
   EXPECT_NE(render_status_text(report, {}).find("Paused: yes"), std::string::npos);
   EXPECT_NE(render_status_text(report, {}).find("vq-admin resume"), std::string::npos);
+}
+
+TEST(StatusText, TextFromRecordsIsEscapedSoItCannotRepaintOrForgeLines) {
+  StatusReport report = sample_report();
+  const std::string clean = render_status_text(report, TextStyle{false});
+  const auto clean_lines = std::count(clean.begin(), clean.end(), '\n');
+  const std::string forged = "\x1b]0;owned\x07\x1b[2J\n  PID 1 (Agent: root)\r\xc2\x9b";
+  report.active[0].agent += forged;
+  report.active[0].cwd += forged;
+  report.active[0].command += forged;
+  report.waiting[0].agent += forged;
+  report.stale[0].agent += forged;
+  report.queue_dir += forged;
+  std::string text = render_status_text(report, TextStyle{false});
+  EXPECT_EQ(test::control_characters(text), 0) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), clean_lines) << text;
+  EXPECT_NE(text.find("    /home/u/p\\x1b]0;owned\\x07\\x1b[2J\\n  PID 1 (Agent: root)\\r"
+                      "\\xc2\\x9b: vitest run"),
+            std::string::npos)
+      << text;
 }
 
 }  // namespace

@@ -1,0 +1,67 @@
+#include "wait_display.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "control_characters.h"
+
+namespace vq {
+namespace {
+
+// A holder's record as another group member could write it: a title change, a screen clear
+// and a newline that would start a forged line.
+const std::string k_forged_agent = "a\x1b]0;owned\x07\x1b[2J\nvq: admitted after 0.0s\xc2\x9b";
+
+WaitSnapshot snapshot_with_forged_holder() {
+  WaitSnapshot snapshot;
+  snapshot.limit = 1;
+  snapshot.position = 1;
+  snapshot.waiting = 1;
+  Holder holder;
+  holder.pid = 42;
+  holder.has_record = true;
+  holder.agent = k_forged_agent;
+  holder.admitted_ms = wall_ms();
+  snapshot.holders.push_back(holder);
+  snapshot.note = "update lock stuck\x1b[2J";
+  return snapshot;
+}
+
+std::string drain(int fd) {
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) text.append(buffer, n);
+  return text;
+}
+
+TEST(WaitDisplay, HoldersForTheTimeoutMessageShowTheirAgentEscaped) {
+  std::string text = describe_holders(snapshot_with_forged_holder().holders, 16);
+  EXPECT_EQ(test::control_characters(text), 0) << text;
+  EXPECT_NE(text.find("pid 42 [a\\x1b]0;owned\\x07\\x1b[2J\\nvq: admitted after 0.0s\\xc2\\x9b, "),
+            std::string::npos)
+      << text;
+}
+
+TEST(WaitDisplay, TheWaitingLineCarriesNoControlCharacterFromARecord) {
+  std::string line = waiting_line(snapshot_with_forged_holder());
+  EXPECT_EQ(test::control_characters(line), 0) << line;
+
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_NONBLOCK), 0);
+  {
+    WaitDisplay display(pipe_fds[1], false);
+    display.on_wait_start(snapshot_with_forged_holder());
+  }
+  ::close(pipe_fds[1]);
+  std::string written = drain(pipe_fds[0]);
+  ::close(pipe_fds[0]);
+  EXPECT_EQ(test::control_characters(written), 0) << written;
+  EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 1) << written;
+}
+
+}  // namespace
+}  // namespace vq
