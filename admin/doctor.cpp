@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "queue.h"
+#include "queue_choice.h"
 #include "real_vitest.h"
 #include "single_worker.h"
 
@@ -131,7 +132,7 @@ DoctorCheck check_real_vitest(const DoctorInputs& in) {
 
 DoctorCheck check_queue(const DoctorInputs& in) {
   DoctorCheck check{"queue", true, "", ""};
-  auto config = load_config(in.env);
+  auto config = load_admin_config(in.env, in.queue_dir);
   if (!config) {
     check.ok = false;
     check.found = config.error().message;
@@ -139,7 +140,7 @@ DoctorCheck check_queue(const DoctorInputs& in) {
     return check;
   }
   std::string path = queue_dir_path(*config);
-  auto queue = Queue::attach(path, config->log_level, config->group);
+  auto queue = attach_queue(*config);
   if (!queue) {
     check.ok = false;
     check.found = queue.error().message;

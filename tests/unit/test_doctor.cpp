@@ -27,7 +27,8 @@ struct Fixture {
       auto it = vars.find(name);
       return it == vars.end() ? nullptr : it->second.c_str();
     };
-    return DoctorInputs{env, tmp.path(), shim_dir + "/vitest", tmp / "lib/libvq-preload.so"};
+    return DoctorInputs{env, tmp.path(), shim_dir + "/vitest", tmp / "lib/libvq-preload.so",
+                        /*queue_dir=*/""};
   }
   DoctorCheck check(const std::string& name) {
     for (const DoctorCheck& c : run_doctor(inputs())) {

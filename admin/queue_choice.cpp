@@ -1,0 +1,43 @@
+#include "queue_choice.h"
+
+#include <string_view>
+
+#include "queue_dir.h"
+
+namespace vq::admin {
+
+Result<Config> load_admin_config(const EnvLookup& env, const std::string& queue_dir_option) {
+  if (queue_dir_option.empty()) return load_config(env);
+  // The option replaces VQ_QUEUE_DIR, so a bad value there does not matter.
+  EnvLookup without_queue_dir = [&env](const char* name) -> const char* {
+    return std::string_view(name) == "VQ_QUEUE_DIR" ? nullptr : env(name);
+  };
+  auto config = load_config(without_queue_dir);
+  if (config) config->queue_dir = queue_dir_option;
+  return config;
+}
+
+Result<Queue> attach_queue(const Config& config) {
+  return Queue::attach(queue_dir_path(config), config.log_level, config.group);
+}
+
+Result<Queue> attach_or_create_queue(const Config& config, int seed_limit,
+                                     std::chrono::milliseconds lock_wait, bool& created) {
+  created = false;
+  auto queue = attach_queue(config);
+  if (!queue) return queue;
+  bool blank = false;
+  {
+    auto guard = queue->locks().lock_update(lock_wait);
+    if (!guard) return guard.error();
+    blank = check_header(queue->table().table().header) == HeaderCheck::blank;
+  }
+  if (!blank) return queue;
+  // Queue::open initialises a blank table under the update lock, as a first launch does; a
+  // launch that got there first leaves it valid, and open then changes nothing.
+  auto opened = Queue::open(queue_dir_path(config), seed_limit, config.log_level, config.group);
+  if (opened) created = true;
+  return opened;
+}
+
+}  // namespace vq::admin
