@@ -2,10 +2,13 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "config.h"
 #include "exit_codes.h"
 #include "verbs.h"
 
@@ -15,8 +18,26 @@ namespace {
 // A verb: its CLI11 subcommand and what runs once the command line is parsed.
 struct Verb {
   CLI::App* command = nullptr;
-  int (*action)(const VerbRequest&) = nullptr;
+  std::function<int(const VerbRequest&)> action;
 };
+
+// CLI11's Range calls "abc" out of range; a value that is no number at all is named as such.
+CLI::Validator whole_number_from(int min, int max) {
+  std::string range = std::to_string(min) + " to " + std::to_string(max);
+  return CLI::Validator(
+      [min, max, range](std::string& text) -> std::string {
+        int value = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec == std::errc::invalid_argument || end != text.data() + text.size()) {
+          return "'" + text + "' is not a whole number: give one from " + range;
+        }
+        if (ec != std::errc{} || value < min || value > max) {
+          return text + " is out of range: give a whole number from " + range;
+        }
+        return "";
+      },
+      "INT " + range);
+}
 
 void add_status(CLI::App& app, VerbRequest& request, std::vector<Verb>& verbs) {
   auto* status =
@@ -45,7 +66,7 @@ void add_steering(CLI::App& app, VerbRequest& request, std::vector<Verb>& verbs)
   auto* limit = app.add_subcommand("limit", "Change how many vitest runs are admitted at once");
   limit->add_option("N", request.limit, "The new limit, 1 to 64")
       ->required()
-      ->check(CLI::Range(1, 64));
+      ->check(whole_number_from(1, k_max_limit));
   verbs.push_back({limit, limit_verb});
   verbs.push_back(
       {app.add_subcommand("pause", "Stop admitting new runs (running ones finish)"), pause_verb});
@@ -81,7 +102,41 @@ void describe_app(CLI::App& app, VerbRequest& request) {
     return "vq-admin: error: " + std::string(e.what()) + " — see `vq-admin " + verb + "--help`\n";
   });
   app.add_option("--queue-dir", request.queue_dir,
-                 "Queue directory (default: VQ_QUEUE_DIR, else /tmp/vq-$UID)");
+                 "Queue directory, before or after the verb (default: VQ_QUEUE_DIR, else "
+                 "/tmp/vq-$UID)");
+  app.set_version_flag("--version", std::string("vq-admin ") + VQ_VERSION,
+                       "Print vq-admin's version and exit");
+  // Verbs made after this pass options they do not know (--queue-dir) up to vq-admin's own.
+  app.fallthrough();
+}
+
+// `help [verb]`: what `--help` and `verb --help` print. (App::help would describe the verb
+// that was parsed, `help` itself.)
+int print_help(const CLI::App& app, const std::string& verb_name) {
+  if (verb_name.empty()) {
+    std::fputs(app.get_formatter()->make_help(&app, "vq-admin", CLI::AppFormatMode::Normal).c_str(),
+               stdout);
+    return k_exit_ok;
+  }
+  const CLI::App* verb = nullptr;
+  try {
+    verb = app.get_subcommand(verb_name);
+  } catch (const CLI::OptionNotFound&) {
+    error_line("unknown verb '" + verb_name + "' — see `vq-admin --help`");
+    return k_exit_usage;
+  }
+  std::fputs(verb->get_formatter()
+                 ->make_help(verb, "vq-admin " + verb_name, CLI::AppFormatMode::Normal)
+                 .c_str(),
+             stdout);
+  return k_exit_ok;
+}
+
+void add_help(CLI::App& app, std::string& verb_name, std::vector<Verb>& verbs) {
+  auto* help = app.add_subcommand("help", "Show this help; `help VERB`: that verb's");
+  help->add_option("verb", verb_name, "The verb to explain");
+  verbs.push_back(
+      {help, [&app, &verb_name](const VerbRequest&) { return print_help(app, verb_name); }});
 }
 
 std::string verb_names(const std::vector<Verb>& verbs) {
@@ -147,6 +202,8 @@ int admin_main(int argc, char** argv) {
   add_steering(app, request, verbs);
   add_run(app, request, verbs);
   add_repair(app, request, verbs);
+  std::string help_verb;
+  add_help(app, help_verb, verbs);
 
   int verb_at = find_verb(argc, argv, request);
   if (is_plain_run(argc, argv, verb_at)) {

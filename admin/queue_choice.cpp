@@ -8,6 +8,10 @@ namespace vq::admin {
 
 Result<Config> load_admin_config(const EnvLookup& env, const std::string& queue_dir_option) {
   if (queue_dir_option.empty()) return load_config(env);
+  // The rule and wording of core/config's check of VQ_QUEUE_DIR, so both read alike.
+  if (queue_dir_option[0] != '/') {
+    return Error{"--queue-dir " + queue_dir_option + " is not valid: expected an absolute path"};
+  }
   // The option replaces VQ_QUEUE_DIR, so a bad value there does not matter.
   EnvLookup without_queue_dir = [&env](const char* name) -> const char* {
     return std::string_view(name) == "VQ_QUEUE_DIR" ? nullptr : env(name);
