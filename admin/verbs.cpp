@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -205,6 +207,27 @@ int with_queue(const VerbRequest& request, Act act) {
   return act(*queue);
 }
 
+// Runs `act` on the queue, created first when no run has used it yet (steering verbs): seeded
+// with `seed_limit`, else as the shim would seed it (VQ_MAX_PROCESSES).
+template <typename Act>
+int with_steered_queue(const VerbRequest& request, std::optional<int> seed_limit, Act act) {
+  int exit_status = k_exit_ok;
+  auto config = load_settings(request, exit_status);
+  if (!config) return exit_status;
+  int seed = seed_limit.value_or(config->limit);
+  bool created = false;
+  auto queue = attach_or_create_queue(*config, seed, k_lock_wait, created);
+  if (!queue) {
+    return queue.error().errno_value == ETIMEDOUT ? report_failure(queue.error())
+                                                  : queue_unavailable(queue.error());
+  }
+  if (created) {
+    std::printf("Created the queue %s with limit %d (no run had used it yet).\n",
+                queue->dir().path().c_str(), seed);
+  }
+  return act(*queue, created);
+}
+
 }  // namespace
 
 int status_verb(const VerbRequest& request) {
@@ -218,15 +241,19 @@ int cleanup_verb(const VerbRequest& request) {
 }
 
 int limit_verb(const VerbRequest& request) {
-  return with_queue(request, [&](Queue& queue) { return do_limit(queue, request.limit); });
+  return with_steered_queue(request, request.limit, [&](Queue& queue, bool created) {
+    return created ? k_exit_ok : do_limit(queue, request.limit);
+  });
 }
 
 int pause_verb(const VerbRequest& request) {
-  return with_queue(request, [](Queue& queue) { return do_pause(queue, true); });
+  return with_steered_queue(request, std::nullopt,
+                            [](Queue& queue, bool) { return do_pause(queue, true); });
 }
 
 int resume_verb(const VerbRequest& request) {
-  return with_queue(request, [](Queue& queue) { return do_pause(queue, false); });
+  return with_steered_queue(request, std::nullopt,
+                            [](Queue& queue, bool) { return do_pause(queue, false); });
 }
 
 int run_verb(const VerbRequest& request) {
