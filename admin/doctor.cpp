@@ -31,6 +31,14 @@ std::string directory_of(const std::string& path) {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
+// An unwired shell is fixed for good by vq-install's wiring; the export only helps this shell.
+std::string for_every_shell(const DoctorInputs& in) {
+  return "   (this shell; for every new shell run " +
+         (in.installer.empty() ? std::string("install/vq-install from a vq checkout")
+                               : in.installer) +
+         ")";
+}
+
 // The shim must be the first `vitest` found on PATH, compared by (device, inode): a symlink or
 // a second copy of the same file counts, another vitest does not.
 DoctorCheck check_path(const DoctorInputs& in) {
@@ -59,7 +67,7 @@ DoctorCheck check_path(const DoctorInputs& in) {
   check.ok = false;
   check.found = first.empty() ? "no vitest on PATH, so the vq shim is not on it"
                               : "the first vitest on PATH is " + first + ", not the vq shim";
-  check.fix = "export PATH=\"" + shim_dir + ":$PATH\"   (add it to your shell profile)";
+  check.fix = "export PATH=\"" + shim_dir + ":$PATH\"" + for_every_shell(in);
   return check;
 }
 
@@ -71,7 +79,8 @@ DoctorCheck check_preload(const DoctorInputs& in) {
       if (word.size() >= 16 && word.ends_with("libvq-preload.so")) listed = word;
     }
   }
-  std::string fix_line = "export LD_PRELOAD=\"" + in.preload + "${LD_PRELOAD:+:$LD_PRELOAD}\"";
+  std::string fix_line =
+      "export LD_PRELOAD=\"" + in.preload + "${LD_PRELOAD:+:$LD_PRELOAD}\"" + for_every_shell(in);
   if (listed.empty()) {
     check.ok = false;
     check.found =
@@ -113,8 +122,12 @@ DoctorCheck check_real_vitest(const DoctorInputs& in) {
       return check;
     }
     case RealVitest::Outcome::not_found:
-      // Not a problem in itself: this may simply not be a vitest project.
-      check.found = "no real vitest from " + in.cwd + " (" + real.reason + ")";
+      // A vitest launched here would fail (exit 127), so it is a problem for this directory.
+      check.ok = false;
+      check.found = "the shim would find no real vitest from " + in.cwd + " (" + real.reason + ")";
+      check.fix =
+          "run doctor in a project with vitest installed (npm install --save-dev vitest), or "
+          "set VQ_REAL_VITEST to the real vitest";
       return check;
     case RealVitest::Outcome::not_executable:
       check.ok = false;

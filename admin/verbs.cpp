@@ -168,10 +168,20 @@ int do_reset(const Config& config, bool force) {
   return k_exit_ok;
 }
 
+// This installation's vq-install (P/bin/vq-install); none beside a build tree's vq-admin.
+std::string installer_path() {
+  std::string installer = below_prefix("bin/vq-install");
+  return ::access(installer.c_str(), X_OK) == 0 ? installer : "";
+}
+
 int do_doctor(const std::string& queue_dir) {
   char cwd[PATH_MAX];
-  DoctorInputs inputs{process_env(), ::getcwd(cwd, sizeof cwd) != nullptr ? cwd : ".", shim_path(),
-                      preload_path(), queue_dir};
+  DoctorInputs inputs{.env = process_env(),
+                      .cwd = ::getcwd(cwd, sizeof cwd) != nullptr ? cwd : ".",
+                      .shim = shim_path(),
+                      .preload = preload_path(),
+                      .queue_dir = queue_dir,
+                      .installer = installer_path()};
   auto checks = run_doctor(inputs);
   std::fputs(render_doctor(checks, wants_colour(STDOUT_FILENO)).c_str(), stdout);
   for (const DoctorCheck& check : checks) {
