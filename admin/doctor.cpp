@@ -149,7 +149,8 @@ DoctorCheck check_queue(const DoctorInputs& in) {
   if (!config) {
     check.ok = false;
     check.found = config.error().message;
-    check.fix = "fix or unset that variable";
+    check.fix = check.found.starts_with("--queue-dir") ? "give --queue-dir an absolute path"
+                                                       : "fix or unset that variable";
     return check;
   }
   std::string path = queue_dir_path(*config);
