@@ -145,10 +145,9 @@ std::string verb_names(const std::vector<Verb>& verbs) {
   return names;
 }
 
-// Where the verb is: past the options given before it (only --queue-dir exists there), whose
-// value is stored in `request`.
-int find_verb(int argc, char** argv, VerbRequest& request) {
-  int at = 1;
+// Past any `--queue-dir DIR` / `--queue-dir=DIR` from argv[at] on, whose value is stored in
+// `request`: where the next other word is.
+int skip_queue_dir(int argc, char** argv, int at, VerbRequest& request) {
   while (at < argc) {
     std::string word = argv[at];
     if (word == "--queue-dir" && at + 1 < argc) {
@@ -164,10 +163,14 @@ int find_verb(int argc, char** argv, VerbRequest& request) {
   return at;
 }
 
-// `run <agent_id> …`: everything after the agent id is vitest's, --help included, so it is
-// taken apart here rather than by CLI11 (which would answer --help itself).
-bool is_plain_run(int argc, char** argv, int verb_at) {
-  return verb_at + 1 < argc && std::string(argv[verb_at]) == "run" && argv[verb_at + 1][0] != '-';
+// `run [--queue-dir DIR] <agent_id> …`: everything after the agent id is vitest's, --help
+// included, so it is taken apart here rather than by CLI11 (which would answer --help itself).
+// Returns where the agent id is, or 0 when the line is not of that form.
+int plain_run_agent_at(int argc, char** argv, VerbRequest& request) {
+  int verb_at = skip_queue_dir(argc, argv, 1, request);
+  if (verb_at >= argc || std::string(argv[verb_at]) != "run") return 0;
+  int agent_at = skip_queue_dir(argc, argv, verb_at + 1, request);
+  return agent_at < argc && argv[agent_at][0] != '-' ? agent_at : 0;
 }
 
 int parse_and_run(CLI::App& app, const std::vector<Verb>& verbs, VerbRequest& request, int argc,
@@ -205,10 +208,9 @@ int admin_main(int argc, char** argv) {
   std::string help_verb;
   add_help(app, help_verb, verbs);
 
-  int verb_at = find_verb(argc, argv, request);
-  if (is_plain_run(argc, argv, verb_at)) {
-    request.agent_id = argv[verb_at + 1];
-    request.vitest_args.assign(argv + verb_at + 2, argv + argc);
+  if (int agent_at = plain_run_agent_at(argc, argv, request); agent_at > 0) {
+    request.agent_id = argv[agent_at];
+    request.vitest_args.assign(argv + agent_at + 1, argv + argc);
     return run_verb(request);
   }
   // CLI11 would call an unknown verb "a missing subcommand"; name it instead.
