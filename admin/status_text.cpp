@@ -46,6 +46,29 @@ std::string record_name(StaleRecord::Kind kind, int index) {
                                            : "waiter record " + std::to_string(index);
 }
 
+// The records no live run owns: ended ones (nothing to do) apart from stale ones (repair).
+std::string record_sections(const StatusReport& report, const Painter& paint) {
+  std::string out;
+  auto line = [&](const std::string& text) { out += text + "\n"; };
+  if (!report.ended.empty()) {
+    line("Ended (nothing to repair; the next launch or `vq-admin cleanup` clears these records):");
+    for (const EndedRecord& record : report.ended) {
+      line("  " + record_name(record.kind, record.index) + ": PID " + std::to_string(record.pid) +
+           (record.agent.empty() ? "" : " (Agent: " + record.agent + ")") +
+           (record.kind == StaleRecord::Kind::holder ? " ended" : " left the queue"));
+    }
+  }
+  if (!report.stale.empty()) {
+    line("Stale records (no longer match reality; `vq-admin cleanup` removes them):");
+    for (const StaleRecord& record : report.stale) {
+      line("  " + record_name(record.kind, record.index) + ": PID " + std::to_string(record.pid) +
+           (record.agent.empty() ? "" : " (Agent: " + record.agent + ")") + " " +
+           paint.warn("[stale: " + record.reason + "]"));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string format_duration(double seconds) {
@@ -134,22 +157,7 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
     line("  " + std::to_string(report.unrecorded_waiters) + " " +
          paint.warn("[no record: re-registering after a table rebuild]"));
   }
-  if (!report.ended.empty()) {
-    line("Ended (nothing to repair; the next launch or `vq-admin cleanup` clears these records):");
-    for (const EndedRecord& record : report.ended) {
-      line("  " + record_name(record.kind, record.index) + ": PID " + std::to_string(record.pid) +
-           (record.agent.empty() ? "" : " (Agent: " + record.agent + ")") +
-           (record.kind == StaleRecord::Kind::holder ? " ended" : " left the queue"));
-    }
-  }
-  if (!report.stale.empty()) {
-    line("Stale records (no longer match reality; `vq-admin cleanup` removes them):");
-    for (const StaleRecord& record : report.stale) {
-      line("  " + record_name(record.kind, record.index) + ": PID " + std::to_string(record.pid) +
-           (record.agent.empty() ? "" : " (Agent: " + record.agent + ")") + " " +
-           paint.warn("[stale: " + record.reason + "]"));
-    }
-  }
+  out += record_sections(report, paint);
   line("");
   line("Queue directory: " + report.queue_dir);
   line("Log file: " +
