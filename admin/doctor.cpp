@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "queue_choice.h"
 #include "queue_store.h"
 #include "real_vitest.h"
 #include "single_worker.h"
@@ -28,6 +29,14 @@ std::vector<std::string> split(const std::string& text, char separator) {
 std::string directory_of(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// An unwired shell is fixed for good by vq-install's wiring; the export only helps this shell.
+std::string for_every_shell(const DoctorInputs& in) {
+  return "   (this shell; for every new shell run " +
+         (in.installer.empty() ? std::string("install/vq-install from a vq checkout")
+                               : in.installer) +
+         ")";
 }
 
 // The shim must be the first `vitest` found on PATH, compared by (device, inode): a symlink or
@@ -58,7 +67,7 @@ DoctorCheck check_path(const DoctorInputs& in) {
   check.ok = false;
   check.found = first.empty() ? "no vitest on PATH, so the vq shim is not on it"
                               : "the first vitest on PATH is " + first + ", not the vq shim";
-  check.fix = "export PATH=\"" + shim_dir + ":$PATH\"   (add it to your shell profile)";
+  check.fix = "export PATH=\"" + shim_dir + ":$PATH\"" + for_every_shell(in);
   return check;
 }
 
@@ -70,7 +79,8 @@ DoctorCheck check_preload(const DoctorInputs& in) {
       if (word.size() >= 16 && word.ends_with("libvq-preload.so")) listed = word;
     }
   }
-  std::string fix_line = "export LD_PRELOAD=\"" + in.preload + "${LD_PRELOAD:+:$LD_PRELOAD}\"";
+  std::string fix_line =
+      "export LD_PRELOAD=\"" + in.preload + "${LD_PRELOAD:+:$LD_PRELOAD}\"" + for_every_shell(in);
   if (listed.empty()) {
     check.ok = false;
     check.found =
@@ -112,8 +122,12 @@ DoctorCheck check_real_vitest(const DoctorInputs& in) {
       return check;
     }
     case RealVitest::Outcome::not_found:
-      // Not a problem in itself: this may simply not be a vitest project.
-      check.found = "no real vitest from " + in.cwd + " (" + real.reason + ")";
+      // A vitest launched here would fail (exit 127), so it is a problem for this directory.
+      check.ok = false;
+      check.found = "the shim would find no real vitest from " + in.cwd + " (" + real.reason + ")";
+      check.fix =
+          "run doctor in a project with vitest installed (npm install --save-dev vitest), or "
+          "set VQ_REAL_VITEST to the real vitest";
       return check;
     case RealVitest::Outcome::not_executable:
       check.ok = false;
@@ -131,15 +145,16 @@ DoctorCheck check_real_vitest(const DoctorInputs& in) {
 
 DoctorCheck check_queue(const DoctorInputs& in) {
   DoctorCheck check{"queue", true, "", ""};
-  auto config = load_config(in.env);
+  auto config = load_admin_config(in.env, in.queue_dir);
   if (!config) {
     check.ok = false;
     check.found = config.error().message;
-    check.fix = "fix or unset that variable";
+    check.fix = check.found.starts_with("--queue-dir") ? "give --queue-dir an absolute path"
+                                                       : "fix or unset that variable";
     return check;
   }
   std::string path = queue_dir_path(*config);
-  auto queue = QueueStore::attach(path, config->log_level, config->group);
+  auto queue = attach_queue(*config);
   if (!queue) {
     check.ok = false;
     check.found = queue.error().message;

@@ -19,8 +19,10 @@ struct DoctorCheck {
 struct DoctorInputs {
   EnvLookup env;
   std::string cwd;
-  std::string shim;     // this installation's shim; empty when it is not installed
-  std::string preload;  // this installation's preload library path
+  std::string shim;       // this installation's shim; empty when it is not installed
+  std::string preload;    // this installation's preload library path
+  std::string queue_dir;  // --queue-dir; empty: VQ_QUEUE_DIR, else the default
+  std::string installer;  // this installation's vq-install; empty when there is none
 };
 
 std::vector<DoctorCheck> run_doctor(const DoctorInputs& inputs);

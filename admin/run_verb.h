@@ -8,7 +8,9 @@
 
 namespace vq::admin {
 
-// Returns only when the shim cannot be executed, with vq-admin's exit status.
-int run_as_agent(const std::string& agent_id, const std::vector<std::string>& vitest_args);
+// Returns only when the shim cannot be executed, with vq-admin's exit status. `queue_dir`
+// (empty: not given) becomes the shim's VQ_QUEUE_DIR; the shim judges it as it judges any.
+int run_as_agent(const std::string& agent_id, const std::vector<std::string>& vitest_args,
+                 const std::string& queue_dir);
 
 }  // namespace vq::admin

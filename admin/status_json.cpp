@@ -76,6 +76,14 @@ Json status_json(const StatusReport& report) {
                                   {"stopped", run.stopped}});
   }
   out["unrecorded_waiters"] = report.unrecorded_waiters;
+  out["ended"] = Json::array();
+  for (const EndedRecord& record : report.ended) {
+    out["ended"].push_back(
+        Json{{"kind", record.kind == StaleRecord::Kind::holder ? "holder" : "waiter"},
+             {"index", record.index},
+             {"pid", record.pid},
+             {"agent", record.agent.empty() ? Json(nullptr) : Json(record.agent)}});
+  }
   out["stale"] = Json::array();
   for (const StaleRecord& record : report.stale) {
     out["stale"].push_back(

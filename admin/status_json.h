@@ -8,7 +8,7 @@
 
 namespace vq::admin {
 
-inline constexpr int k_status_schema_version = 1;
+inline constexpr int k_status_schema_version = 2;
 
 nlohmann::ordered_json status_json(const StatusReport& report);
 

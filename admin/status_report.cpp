@@ -9,6 +9,19 @@
 namespace vq::admin {
 namespace {
 
+constexpr const char* k_process_gone = "process gone";
+
+// A used, untorn record whose lock is no longer held: ended when its process is gone, else stale.
+void judge_unlocked(StatusReport& report, StaleRecord::Kind kind, int index, pid_t pid,
+                    std::string agent, std::uint64_t start_time) {
+  std::string reason = stale_reason(kind, pid, start_time);
+  if (reason == k_process_gone) {
+    report.ended.push_back({kind, index, pid, std::move(agent)});
+  } else {
+    report.stale.push_back({kind, index, pid, std::move(agent), std::move(reason)});
+  }
+}
+
 double seconds_between(std::uint64_t from_ms, std::uint64_t to_ms) {
   return to_ms > from_ms ? static_cast<double>(to_ms - from_ms) / 1000.0 : 0.0;
 }
@@ -17,7 +30,7 @@ double seconds_between(std::uint64_t from_ms, std::uint64_t to_ms) {
 
 std::string stale_reason(StaleRecord::Kind kind, pid_t pid, std::uint64_t start_time) {
   auto stat = read_proc_stat(pid);
-  if (!stat || has_exited(*stat)) return "process gone";
+  if (!stat || has_exited(*stat)) return k_process_gone;
   if (stat->start_time != start_time) return "pid reused";
   return kind == StaleRecord::Kind::holder ? "slot lock released" : "waiter mark released";
 }
@@ -70,9 +83,8 @@ Result<StatusReport> collect_status(QueueStore& queue, std::chrono::milliseconds
       continue;
     }
     if (!is_held(view.holders, i, record.pid)) {
-      report.stale.push_back(
-          {StaleRecord::Kind::holder, i, record.pid, std::string(get_text(record.agent)),
-           stale_reason(StaleRecord::Kind::holder, record.pid, record.start_time)});
+      judge_unlocked(report, StaleRecord::Kind::holder, i, record.pid,
+                     std::string(get_text(record.agent)), record.start_time);
     }
   }
 
@@ -93,9 +105,8 @@ Result<StatusReport> collect_status(QueueStore& queue, std::chrono::milliseconds
       live.push_back(i);
       live_state[i] = stat->state;
     } else {
-      report.stale.push_back(
-          {StaleRecord::Kind::waiter, i, record.pid, std::string(get_text(record.agent)),
-           stale_reason(StaleRecord::Kind::waiter, record.pid, record.start_time)});
+      judge_unlocked(report, StaleRecord::Kind::waiter, i, record.pid,
+                     std::string(get_text(record.agent)), record.start_time);
     }
   }
   std::sort(live.begin(), live.end(),

@@ -48,6 +48,18 @@ struct StaleRecord {
   std::string reason;  // "process gone", "pid reused", "slot lock released", "torn record"
 };
 
+// A record whose process has exited (and whose pid no other process has taken): a holder whose
+// run ended, normally or not (the shim became vitest, so nobody is left to clear the record),
+// or a waiter that died waiting (one that leaves normally clears its own record). Nothing to
+// repair: the kernel freed the slot, admission passes over such a waiter, and the next launch
+// (or `vq-admin cleanup`) clears the record.
+struct EndedRecord {
+  StaleRecord::Kind kind = StaleRecord::Kind::holder;
+  int index = 0;  // slot number, or waiter record number
+  pid_t pid = 0;
+  std::string agent;
+};
+
 struct StatusReport {
   std::string queue_dir;
   std::string log_file;  // empty in group mode, which keeps no log
@@ -57,8 +69,9 @@ struct StatusReport {
   int registered = 0;  // slot records in the table, live or stale
   std::vector<ActiveRun> active;
   std::vector<WaitingRun> waiting;
-  std::vector<StaleRecord> stale;
-  int unrecorded_waiters = 0;  // live waiter marks without a record (table damaged or rebuilt)
+  std::vector<EndedRecord> ended;
+  std::vector<StaleRecord> stale;  // what needs repair: torn, pid reused, lock released
+  int unrecorded_waiters = 0;      // live waiter marks without a record (table damaged or rebuilt)
   std::uint64_t taken_ms = 0;
 };
 

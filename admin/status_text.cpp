@@ -24,12 +24,51 @@ class Painter {
   bool m_colour;
 };
 
-std::string table_problem(HeaderCheck check) {
-  return "Table: " + std::string(describe(check)) +
-         (check == HeaderCheck::blank
-              ? " (no vitest has used this queue yet)"
+std::string blank_table_note(const StatusReport& report) {
+  std::size_t live_waiters = report.waiting.size() + report.unrecorded_waiters;
+  if (report.active.empty() && live_waiters == 0) return " (no vitest has used this queue yet)";
+  // Truncated or zeroed under live runs: the slots are kernel locks, so nobody is admitted
+  // past a holder; only the records are gone.
+  return " — emptied while runs are live (" + std::to_string(report.active.size()) +
+         " holding a slot, " + std::to_string(live_waiters) +
+         " waiting): they keep their places by their locks; waiters rebuild it within 0.5 s, "
+         "the next vitest launch also does, and `vq-admin reset --force` does it now";
+}
+
+std::string table_problem(const StatusReport& report) {
+  return "Table: " + std::string(describe(report.table)) +
+         (report.table == HeaderCheck::blank
+              ? blank_table_note(report)
               : " — `vq-admin reset` rebuilds it (the next vitest launch also rebuilds a corrupt"
                 " or older one)");
+}
+
+std::string record_name(StaleRecord::Kind kind, int index) {
+  return kind == StaleRecord::Kind::holder ? "slot " + std::to_string(index)
+                                           : "waiter record " + std::to_string(index);
+}
+
+// The records no live run owns: ended ones (nothing to do) apart from stale ones (repair).
+std::string record_sections(const StatusReport& report, const Painter& paint) {
+  std::string out;
+  auto line = [&](const std::string& text) { out += text + "\n"; };
+  if (!report.ended.empty()) {
+    line("Ended (nothing to repair; the next launch or `vq-admin cleanup` clears these records):");
+    for (const EndedRecord& record : report.ended) {
+      line("  " + record_name(record.kind, record.index) + ": PID " + std::to_string(record.pid) +
+           (record.agent.empty() ? "" : " (Agent: " + display_text(record.agent) + ")") +
+           (record.kind == StaleRecord::Kind::holder ? " ended" : " left the queue"));
+    }
+  }
+  if (!report.stale.empty()) {
+    line("Stale records (no longer match reality; `vq-admin cleanup` removes them):");
+    for (const StaleRecord& record : report.stale) {
+      line("  " + record_name(record.kind, record.index) + ": PID " + std::to_string(record.pid) +
+           (record.agent.empty() ? "" : " (Agent: " + display_text(record.agent) + ")") + " " +
+           paint.warn("[stale: " + display_text(record.reason) + "]"));
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -85,7 +124,7 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
   line(report.paused ? "Paused: " + paint.warn("yes — admitting nobody new; `vq-admin resume` "
                                                "restarts admission")
                      : "Paused: no");
-  if (report.table != HeaderCheck::valid) line(paint.bad(table_problem(report.table)));
+  if (report.table != HeaderCheck::valid) line(paint.bad(table_problem(report)));
   line("");
 
   line("Active processes:");
@@ -130,17 +169,7 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
     line("  " + std::to_string(report.unrecorded_waiters) + " " +
          paint.warn("[no record: re-registering after a table rebuild]"));
   }
-  if (!report.stale.empty()) {
-    line("Stale records (no longer match reality; `vq-admin cleanup` removes them):");
-    for (const StaleRecord& record : report.stale) {
-      std::string what = record.kind == StaleRecord::Kind::holder
-                             ? "slot " + std::to_string(record.index)
-                             : "waiter record " + std::to_string(record.index);
-      line("  " + what + ": PID " + std::to_string(record.pid) +
-           (record.agent.empty() ? "" : " (Agent: " + display_text(record.agent) + ")") + " " +
-           paint.warn("[stale: " + display_text(record.reason) + "]"));
-    }
-  }
+  out += record_sections(report, paint);
   line("");
   line("Queue directory: " + display_text(report.queue_dir));
   line("Log file: " + (report.log_file.empty() ? "none (group mode keeps no log)"

@@ -40,8 +40,10 @@ TEST_F(AdminCleanupTest, RemovesExactlyTheRecordsOfKilledHoldersAndWaitersAndNoL
   ASSERT_TRUE(dead_waiter.wait());
 
   const nlohmann::json before = status_json();
-  EXPECT_EQ(pids_of(before["stale"]), (std::set<int>{dead_holder.pid(), dead_waiter.pid()}))
+  // Both died: their records are ended ones, nothing stale.
+  EXPECT_EQ(pids_of(before["ended"]), (std::set<int>{dead_holder.pid(), dead_waiter.pid()}))
       << before.dump(2);
+  EXPECT_TRUE(before["stale"].empty()) << before.dump(2);
 
   const AdminResult result = admin({"cleanup"});
   ASSERT_EQ(result.status, 0) << result.err;
@@ -55,6 +57,7 @@ TEST_F(AdminCleanupTest, RemovesExactlyTheRecordsOfKilledHoldersAndWaitersAndNoL
 
   const nlohmann::json after = status_json();
   EXPECT_TRUE(after["stale"].empty()) << after.dump(2);
+  EXPECT_TRUE(after["ended"].empty()) << after.dump(2);
   EXPECT_EQ(pids_of(after["active"]), (std::set<int>{live_holder.pid()}));
   EXPECT_EQ(pids_of(after["waiting"]), (std::set<int>{live_waiter.pid(), stopped_waiter.pid()}));
 

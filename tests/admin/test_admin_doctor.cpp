@@ -23,8 +23,10 @@ TEST_F(AdminDoctorTest, ReportsShimMissingFromPathAndPreloadMissingWithFixes) {
       << result.out;
   EXPECT_NE(result.out.find("FAIL  preload"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("export LD_PRELOAD="), std::string::npos) << result.out;
+  // No VQ_REAL_VITEST and no vitest here or on PATH: a launch here would fail.
+  EXPECT_NE(result.out.find("FAIL  vitest"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("ok    queue"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("2 problems found."), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("3 problems found."), std::string::npos) << result.out;
 }
 
 TEST_F(AdminDoctorTest, ShimFirstOnPathPassesAndTheRealVitestHereIsNamed) {

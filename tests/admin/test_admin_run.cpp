@@ -58,3 +58,26 @@ TEST_F(AdminRunTest, RunningHolderShowsItsAgentInStatus) {
 
 }  // namespace
 }  // namespace vq::mp
+
+namespace vq::mp {
+namespace {
+
+using AdminRunQueueDirTest = AdminTest;
+
+// --queue-dir reaches the shim as its VQ_QUEUE_DIR, before or after the verb's agent id form.
+TEST_F(AdminRunQueueDirTest, QueueDirOptionBecomesTheShimsQueue) {
+  const Env echo{{"FAKE_ECHO_ENV", "VQ_QUEUE_DIR,VQ_AGENT_ID"},
+                 {"VQ_QUEUE_DIR", tmp() + "/elsewhere"}};
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--queue-dir", queue_dir(), "run", "agent-1", "--run"},
+        std::vector<std::string>{"run", "--queue-dir", queue_dir(), "agent-1", "--run"}}) {
+    const AdminResult result = admin(args, echo);
+    EXPECT_EQ(result.status, 0) << result.err;
+    EXPECT_NE(result.out.find("env VQ_QUEUE_DIR=" + queue_dir() + "\n"), std::string::npos)
+        << result.out;
+    EXPECT_NE(result.out.find("env VQ_AGENT_ID=agent-1\n"), std::string::npos) << result.out;
+  }
+}
+
+}  // namespace
+}  // namespace vq::mp

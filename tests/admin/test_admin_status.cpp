@@ -14,7 +14,7 @@ using AdminStatusTest = AdminTest;
 // Every field the README promises, with its type: a renamed or retyped field fails here.
 void expect_schema(const json& status) {
   ASSERT_TRUE(status.is_object());
-  EXPECT_EQ(status.at("schema_version"), 1);
+  EXPECT_EQ(status.at("schema_version"), 2);
   EXPECT_TRUE(status.at("queue_dir").is_string());
   EXPECT_TRUE(status.at("log_file").is_string());
   EXPECT_TRUE(status.at("table").is_string());
@@ -48,12 +48,26 @@ void expect_schema(const json& status) {
     EXPECT_TRUE(run.at("since").is_string());
     EXPECT_TRUE(run.at("stopped").is_boolean());
   }
+  for (const json& record : status.at("ended")) {
+    EXPECT_TRUE(record.at("kind") == "holder" || record.at("kind") == "waiter");
+    EXPECT_TRUE(record.at("index").is_number_integer());
+    EXPECT_TRUE(record.at("pid").is_number_integer());
+    EXPECT_TRUE(record.at("agent").is_string() || record.at("agent").is_null());
+  }
   for (const json& record : status.at("stale")) {
     EXPECT_TRUE(record.at("kind") == "holder" || record.at("kind") == "waiter");
     EXPECT_TRUE(record.at("index").is_number_integer());
     EXPECT_TRUE(record.at("pid").is_number_integer());
     EXPECT_TRUE(record.at("reason").is_string());
   }
+}
+
+// The line of `text` that contains `needle`, without its newline; empty when none does.
+std::string line_with(const std::string& text, const std::string& needle) {
+  const auto at = text.find(needle);
+  if (at == std::string::npos) return "";
+  const auto start = text.rfind('\n', at) == std::string::npos ? 0 : text.rfind('\n', at) + 1;
+  return text.substr(start, text.find('\n', at) - start);
 }
 
 TEST_F(AdminStatusTest, JsonMatchesLiveHoldersAndWaitersInArrivalOrder) {
@@ -141,7 +155,9 @@ TEST_F(AdminStatusTest, TextShowsTheSeedLayoutWithLimitPauseAndEachProcess) {
   EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
 }
 
-TEST_F(AdminStatusTest, DeadHolderRecordIsShownAsStaleNotActive) {
+// A killed holder's record looks like an ended run's (nobody is left to clear either): ended,
+// not active and not stale.
+TEST_F(AdminStatusTest, DeadHolderRecordIsShownAsEndedNotActive) {
   Process keeper = start_holder("keeper", {{"VQ_MAX_PROCESSES", "2"}, {"FAKE_SLEEP_MS", "30000"}});
   Process doomed = start_holder("doomed", {{"FAKE_SLEEP_MS", "30000"}});
   // No waiter exists, so no vq process passes by to clear the record.
@@ -152,15 +168,57 @@ TEST_F(AdminStatusTest, DeadHolderRecordIsShownAsStaleNotActive) {
   expect_schema(status);
   ASSERT_EQ(status["active"].size(), 1u) << status.dump(2);
   EXPECT_EQ(status["active"][0]["pid"], keeper.pid());
-  ASSERT_EQ(status["stale"].size(), 1u) << status.dump(2);
-  EXPECT_EQ(status["stale"][0]["kind"], "holder");
-  EXPECT_EQ(status["stale"][0]["pid"], doomed.pid());
-  EXPECT_EQ(status["stale"][0]["reason"], "process gone");
+  EXPECT_TRUE(status["stale"].empty()) << status.dump(2);
+  ASSERT_EQ(status["ended"].size(), 1u) << status.dump(2);
+  EXPECT_EQ(status["ended"][0]["kind"], "holder");
+  EXPECT_EQ(status["ended"][0]["pid"], doomed.pid());
 
   const AdminResult text = admin({"status"});
-  EXPECT_NE(text.out.find("PID " + std::to_string(doomed.pid())), std::string::npos);
-  EXPECT_NE(text.out.find("[stale: process gone]"), std::string::npos) << text.out;
+  const std::string doomed_line = line_with(text.out, "PID " + std::to_string(doomed.pid()));
+  EXPECT_TRUE(doomed_line.ends_with(" ended")) << text.out;
+  EXPECT_NE(text.out.find("Ended (nothing to repair"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("Current vitest processes: 1/2"), std::string::npos) << text.out;
+}
+
+// After runs end normally and nobody launches again, status shows them as ended, not as
+// records that need repair.
+TEST_F(AdminStatusTest, RunsThatEndedNormallyAreEndedNotStale) {
+  Process run(shim_launch("done", {{"VQ_AGENT_ID", "agent-7"}, {"FAKE_SLEEP_MS", "10"}}));
+  const auto run_status = run.wait();
+  ASSERT_TRUE(run_status);
+  ASSERT_EQ(describe_status(*run_status), exited(0)) << run.stderr_text();
+
+  const AdminResult text = admin({"status"});
+  EXPECT_EQ(text.status, 0) << text.err;
+  EXPECT_EQ(text.out.find("Stale records"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("[stale"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Ended (nothing to repair"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("PID " + std::to_string(run.pid()) + " (Agent: agent-7) ended"),
+            std::string::npos)
+      << text.out;
+
+  const json status = status_json();
+  expect_schema(status);
+  EXPECT_TRUE(status["stale"].empty()) << status.dump(2);
+  ASSERT_EQ(status["ended"].size(), 1u) << status.dump(2);
+  EXPECT_EQ(status["ended"][0]["pid"], run.pid()) << "the shim became vitest: same pid";
+  EXPECT_EQ(status["ended"][0]["agent"], "agent-7");
+}
+
+// A table cut to nothing under a live holder reads as blank, like a queue never used; status
+// must say it was emptied under live runs instead.
+TEST_F(AdminStatusTest, TableEmptiedUnderALiveHolderIsNotCalledUnused) {
+  Process holder = start_holder("holder", {{"FAKE_SLEEP_MS", "30000"}});
+  ASSERT_EQ(::truncate((queue_dir() + "/slots.table").c_str(), 0), 0);
+
+  const AdminResult text = admin({"status"});
+  EXPECT_EQ(text.status, 0) << text.err;
+  EXPECT_EQ(text.out.find("no vitest has used this queue yet"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Table: blank — emptied while runs are live (1 holding a slot, 0 "
+                          "waiting)"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("vq-admin reset --force"), std::string::npos) << text.out;
 }
 
 TEST_F(AdminStatusTest, EmptyQueueReportsNothingActiveAndExitsZero) {

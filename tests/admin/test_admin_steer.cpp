@@ -87,3 +87,48 @@ TEST_F(AdminSteerTest, LimitOutOfRangeIsAUsageErrorThatNamesTheRange) {
 
 }  // namespace
 }  // namespace vq::mp
+
+namespace vq::mp {
+namespace {
+
+using AdminSteerFreshQueueTest = AdminTest;
+
+// With no VQ_MAX_PROCESSES a first launch would seed 4: a late launch that times out behind one
+// holder proves the queue was created with the limit given.
+TEST_F(AdminSteerFreshQueueTest, LimitOnAQueueNoRunHasUsedCreatesItWithThatLimit) {
+  const AdminResult result = admin({"limit", "1"});
+  ASSERT_EQ(result.status, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find("Created the queue " + queue_dir() + " with limit 1"),
+            std::string::npos)
+      << result.out;
+  const nlohmann::json status = status_json();
+  EXPECT_EQ(status["table"], "valid");
+  EXPECT_EQ(status["limit"], 1);
+
+  Process holder = start_holder("holder", {{"FAKE_SLEEP_MS", "30000"}});
+  Process late(shim_launch("late", {{"VQ_QUEUE_TIMEOUT", "1"}}));
+  const auto late_status = late.wait();
+  ASSERT_TRUE(late_status);
+  EXPECT_EQ(describe_status(*late_status), exited(75)) << late.stderr_text();
+  EXPECT_FALSE(has_started("late"));
+}
+
+TEST_F(AdminSteerFreshQueueTest, PauseOnAQueueNoRunHasUsedCreatesItPaused) {
+  const AdminResult result = admin({"pause"}, {{"VQ_MAX_PROCESSES", "3"}});
+  ASSERT_EQ(result.status, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find("Admission paused"), std::string::npos) << result.out;
+  const nlohmann::json status = status_json();
+  EXPECT_EQ(status["paused"], true);
+  EXPECT_EQ(status["limit"], 3) << "seeded as the shim seeds it";
+
+  Process arrival = start_waiter("arrival", {{"FAKE_SLEEP_MS", "10"}});
+  EXPECT_FALSE(has_started("arrival"));
+  ASSERT_EQ(admin({"resume"}).status, 0);
+  const auto arrival_status = arrival.wait();
+  ASSERT_TRUE(arrival_status);
+  EXPECT_EQ(describe_status(*arrival_status), exited(0)) << arrival.stderr_text();
+  EXPECT_TRUE(has_started("arrival"));
+}
+
+}  // namespace
+}  // namespace vq::mp

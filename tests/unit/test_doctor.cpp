@@ -16,6 +16,8 @@ struct Fixture {
   test::TempDir tmp;
   std::map<std::string, std::string> vars;
   std::string shim_dir = tmp / "shims";
+  std::string installer;  // this installation's vq-install; empty: none
+  std::string queue_dir;  // --queue-dir; empty: VQ_QUEUE_DIR (set below)
   Fixture() {
     std::filesystem::create_directory(shim_dir);
     std::ofstream(shim_dir + "/vitest") << "#!/bin/sh\n";
@@ -27,7 +29,8 @@ struct Fixture {
       auto it = vars.find(name);
       return it == vars.end() ? nullptr : it->second.c_str();
     };
-    return DoctorInputs{env, tmp.path(), shim_dir + "/vitest", tmp / "lib/libvq-preload.so"};
+    return DoctorInputs{env,       tmp.path(), shim_dir + "/vitest", tmp / "lib/libvq-preload.so",
+                        queue_dir, installer};
   }
   DoctorCheck check(const std::string& name) {
     for (const DoctorCheck& c : run_doctor(inputs())) {
@@ -79,6 +82,42 @@ TEST(Doctor, BadConfigurationIsAQueueProblem) {
   DoctorCheck queue = f.check("queue");
   EXPECT_FALSE(queue.ok);
   EXPECT_NE(queue.found.find("VQ_MAX_PROCESSES"), std::string::npos);
+}
+
+TEST(Doctor, UnwiredShellIsToldToRunVqInstallForEveryNewShell) {
+  Fixture f;
+  f.vars["PATH"] = "/usr/bin:/bin";
+  f.installer = f.tmp / "bin/vq-install";
+  EXPECT_NE(f.check("PATH").fix.find("for every new shell run " + f.installer), std::string::npos)
+      << f.check("PATH").fix;
+  EXPECT_NE(f.check("preload").fix.find("for every new shell run " + f.installer),
+            std::string::npos)
+      << f.check("preload").fix;
+  f.installer.clear();
+  EXPECT_NE(f.check("PATH").fix.find("install/vq-install"), std::string::npos)
+      << f.check("PATH").fix;
+}
+
+TEST(Doctor, NoRealVitestHereIsAProblemWithAFix) {
+  Fixture f;
+  f.vars["PATH"] = f.shim_dir;  // only the shim, which is never the real vitest
+  DoctorCheck vitest = f.check("vitest");
+  EXPECT_FALSE(vitest.ok) << vitest.found;
+  EXPECT_NE(vitest.found.find("no real vitest"), std::string::npos) << vitest.found;
+  EXPECT_NE(vitest.fix.find("VQ_REAL_VITEST"), std::string::npos) << vitest.fix;
+}
+
+TEST(Doctor, TheQueueDirectoryGivenIsTheOneCheckedAndHeldToTheSameRule) {
+  Fixture f;
+  f.queue_dir = f.tmp / "given";
+  DoctorCheck queue = f.check("queue");
+  EXPECT_TRUE(queue.ok) << queue.found;
+  EXPECT_EQ(queue.found.rfind(f.tmp / "given" + " is sound", 0), 0u) << queue.found;
+  f.queue_dir = "relative";
+  queue = f.check("queue");
+  EXPECT_FALSE(queue.ok);
+  EXPECT_EQ(queue.found, "--queue-dir relative is not valid: expected an absolute path");
+  EXPECT_EQ(queue.fix, "give --queue-dir an absolute path");
 }
 
 TEST(Doctor, SummaryCountsProblems) {

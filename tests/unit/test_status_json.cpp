@@ -21,7 +21,7 @@ TEST(StatusJson, HasTheDocumentedFieldsWithTheirTypes) {
   report.waiting.push_back(WaitingRun{11, "b", 1, 3, 1'700'000'000'500, 2.5, true});
 
   auto json = status_json(report);
-  EXPECT_EQ(json["schema_version"], 1);
+  EXPECT_EQ(json["schema_version"], 2);
   EXPECT_EQ(json["limit"], 4);
   EXPECT_EQ(json["paused"], false);
   EXPECT_EQ(json["active"][0]["pid"], 10);
@@ -32,6 +32,7 @@ TEST(StatusJson, HasTheDocumentedFieldsWithTheirTypes) {
   EXPECT_EQ(json["waiting"][0]["position"], 1);
   EXPECT_EQ(json["waiting"][0]["waiting_s"], 2.5);
   EXPECT_EQ(json["waiting"][0]["stopped"], true);
+  EXPECT_TRUE(json["ended"].is_array());
   EXPECT_TRUE(json["stale"].is_array());
 }
 

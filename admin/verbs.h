@@ -1,0 +1,35 @@
+// What each vq-admin verb does once its command line is parsed: open the queue it names, act,
+// print the outcome, and return the exit status (exit_codes.h). commands.cpp maps verbs to these.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace vq::admin {
+
+// Everything the command line can ask for; each verb reads its own fields.
+struct VerbRequest {
+  std::string queue_dir;                 // --queue-dir; empty: VQ_QUEUE_DIR, else the default
+  bool json = false;                     // status
+  bool watch = false;                    // status
+  int interval_ms = 1000;                // status --watch
+  int sample_ms = 0;                     // status --sample; 0: none
+  int limit = 0;                         // limit N
+  bool force = false;                    // reset
+  std::string agent_id;                  // run
+  std::vector<std::string> vitest_args;  // run
+};
+
+int status_verb(const VerbRequest& request);
+int cleanup_verb(const VerbRequest& request);
+int limit_verb(const VerbRequest& request);
+int pause_verb(const VerbRequest& request);
+int resume_verb(const VerbRequest& request);
+int run_verb(const VerbRequest& request);  // returns only when the shim cannot be executed
+int reset_verb(const VerbRequest& request);
+int doctor_verb(const VerbRequest& request);
+
+// "vq-admin: error: <text>" on stderr.
+void error_line(const std::string& text);
+
+}  // namespace vq::admin
