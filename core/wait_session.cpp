@@ -16,6 +16,11 @@ namespace {
 constexpr int k_rescan_ms = 500;
 // How long one pass waits for the update lock before it sleeps and tries again.
 constexpr std::chrono::milliseconds k_update_wait_per_pass{250};
+// Rescans that pokes of the FIFOs may cause: a burst, then this many a second. Anyone who can
+// open the FIFOs (a group member) could otherwise keep every waiter rescanning; real pokes (an
+// admission ahead, a header change) come a few a second at most.
+constexpr double k_poke_burst = 10;
+constexpr double k_pokes_per_s = 50;
 
 int pidfd_open(pid_t pid) {
   return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
@@ -270,11 +275,13 @@ void WaitSession::report_waiting() {
 WaitSession::Sleep WaitSession::sleep(const std::vector<ProcessIdentity>& watched) {
   std::vector<pollfd> fds;
   if (m_options.signal_fd >= 0) fds.push_back(pollfd{m_options.signal_fd, POLLIN, 0});
+  // Out of pokes: the FIFOs are left unpolled until one is due (they stay readable meanwhile).
+  const bool pokes_left = m_pokes.take_ready();
   const std::size_t wake_index = fds.size();
-  const bool wake_polled = m_wake && m_wake->fd() >= 0;
+  const bool wake_polled = pokes_left && m_wake && m_wake->fd() >= 0;
   if (wake_polled) fds.push_back(pollfd{m_wake->fd(), POLLIN, 0});
   const std::size_t turn_index = fds.size();
-  const bool turn_polled = m_turn && m_turn->fd() >= 0;
+  const bool turn_polled = pokes_left && m_turn && m_turn->fd() >= 0;
   if (turn_polled) fds.push_back(pollfd{m_turn->fd(), POLLIN, 0});
   const std::size_t first_pidfd = fds.size();
   bool changed = false;
@@ -286,7 +293,9 @@ WaitSession::Sleep WaitSession::sleep(const std::vector<ProcessIdentity>& watche
     }
     fds.push_back(pollfd{fd, POLLIN, 0});
   }
-  ::poll(fds.data(), fds.size(), sleep_ms(changed));
+  int wait_ms = sleep_ms(changed);
+  if (!pokes_left) wait_ms = std::min(wait_ms, m_pokes.ms_until_next());
+  ::poll(fds.data(), fds.size(), wait_ms);
   Sleep slept;
   if (m_options.signal_fd >= 0 && (fds[0].revents & POLLIN) != 0) {
     signalfd_siginfo info{};
@@ -295,8 +304,11 @@ WaitSession::Sleep WaitSession::sleep(const std::vector<ProcessIdentity>& watche
       slept.signal = static_cast<int>(info.ssi_signo);
     }
   }
+  const bool poked = (wake_polled && fds[wake_index].revents != 0) ||
+                     (turn_polled && fds[turn_index].revents != 0);
   if (wake_polled && fds[wake_index].revents != 0) m_wake->rearm();
   if (turn_polled && fds[turn_index].revents != 0) m_turn->rearm();
+  if (poked) m_pokes.spend();
   for (std::size_t i = first_pidfd; i < fds.size(); ++i) ::close(fds[i].fd);
   return slept;
 }
@@ -310,6 +322,29 @@ int WaitSession::sleep_ms(bool changed) {
     wait_ms = std::clamp(static_cast<int>(left_ms), 0, wait_ms);
   }
   return wait_ms;
+}
+
+PokeBudget::PokeBudget() : m_tokens(k_poke_burst), m_refilled(std::chrono::steady_clock::now()) {}
+
+void PokeBudget::refill() {
+  auto now = std::chrono::steady_clock::now();
+  double seconds = std::chrono::duration<double>(now - m_refilled).count();
+  m_tokens = std::min(k_poke_burst, m_tokens + seconds * k_pokes_per_s);
+  m_refilled = now;
+}
+
+bool PokeBudget::take_ready() {
+  refill();
+  return m_tokens >= 1;
+}
+
+void PokeBudget::spend() {
+  m_tokens -= 1;
+}
+
+int PokeBudget::ms_until_next() const {
+  double missing = 1 - m_tokens;
+  return missing <= 0 ? 0 : static_cast<int>(missing * 1000 / k_pokes_per_s) + 1;
 }
 
 bool WaitSession::timed_out() const {

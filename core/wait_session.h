@@ -52,6 +52,20 @@ struct Acquired {
 Result<Acquired> acquire(QueueStore& store, const RunInfo& run, const AcquireOptions& options,
                          WaitObserver& observer);
 
+// How many rescans pokes of the FIFOs may still cause: a token bucket.
+class PokeBudget {
+ public:
+  PokeBudget();
+  bool take_ready();  // refills by the time passed; whether a poke may cause a rescan now
+  void spend();       // a poke woke the waiter
+  int ms_until_next() const;
+
+ private:
+  void refill();
+  double m_tokens;
+  std::chrono::steady_clock::time_point m_refilled;
+};
+
 class WaitSession {
  public:
   WaitSession(QueueStore& store, const RunInfo& run, const AcquireOptions& options,
@@ -110,6 +124,7 @@ class WaitSession {
   std::optional<WakeListener> m_wake;
   // Our own FIFO, poked by the waiter ahead of us when it is admitted (wake_signal.h).
   std::optional<WakeListener> m_turn;
+  PokeBudget m_pokes;
 };
 
 }  // namespace vq
