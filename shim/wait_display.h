@@ -13,6 +13,10 @@ std::string describe_holders(const std::vector<HolderInfo>& holders, std::size_t
 
 std::string waiting_line(const WaitSnapshot& snapshot);
 
+// The line a run that timed out leaves: how long it waited, who held the slots, the next step,
+// and where the log is.
+std::string gave_up_line(const Acquired& acquired, const std::string& log_path);
+
 class WaitDisplay : public WaitObserver {
  public:
   WaitDisplay(int fd, bool live);

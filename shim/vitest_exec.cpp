@@ -1,0 +1,64 @@
+#include "vitest_exec.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "exit_status.h"
+#include "say.h"
+
+extern char** environ;
+
+namespace vq {
+namespace {
+
+// Returns the errno of the failed execve.
+int exec_image(const std::string& path, const std::vector<char*>& launcher,
+               const std::vector<std::string>& args, const std::vector<std::string>& env_entries) {
+  std::vector<char*> argv = launcher;
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const std::string& entry : env_entries) envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
+  ::execve(path.c_str(), argv.data(), envp.data());
+  return errno;
+}
+
+[[noreturn]] void exit_cannot_exec(const std::string& path, int err) {
+  say("vq: error: cannot run the real vitest " + path + ": " + std::strerror(err) +
+      " — check that it is executable, or set VQ_REAL_VITEST");
+  std::_Exit(err == ENOENT ? k_exit_not_found : k_exit_cannot_run);
+}
+
+}  // namespace
+
+void ExecEnvironment::set(const std::string& name, const std::string& value) {
+  m_changes.emplace_back(name, value);
+}
+
+std::vector<std::string> ExecEnvironment::build() const {
+  std::vector<std::string> entries;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    bool replaced = false;
+    for (const auto& [name, value] : m_changes) {
+      if (text.size() > name.size() && text.starts_with(name) && text[name.size()] == '=') {
+        replaced = true;
+      }
+    }
+    if (!replaced) entries.emplace_back(text);
+  }
+  for (const auto& [name, value] : m_changes) entries.push_back(name + "=" + value);
+  return entries;
+}
+
+void exec_vitest(const VitestExec& vitest) {
+  int err = exec_image(vitest.path, vitest.launcher, vitest.run_args, vitest.environment.build());
+  exit_cannot_exec(vitest.path, err);
+}
+
+}  // namespace vq
