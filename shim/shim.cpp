@@ -244,7 +244,8 @@ int settle_wait(const Config& config, const std::string& queue_path, Queue& queu
   switch (acquired->outcome) {
     case Acquired::Outcome::timed_out:
       display.finish();
-      say(gave_up_line(acquired.value(), queue.dir().file(k_log_file)));
+      // Group mode keeps no log file, so there is none to point at.
+      say(gave_up_line(acquired.value(), queue.dir().group() ? "" : queue.dir().file(k_log_file)));
       return k_exit_timeout;
     case Acquired::Outcome::interrupted:
       display.finish();

@@ -60,8 +60,8 @@ std::string waiting_line(const WaitSnapshot& snapshot) {
 
 std::string gave_up_line(const Acquired& acquired, const std::string& log_path) {
   const WaitSnapshot& last = acquired.last;
-  std::string line = "vq: gave up after " + std::to_string(static_cast<long>(acquired.waited_s)) +
-                     "s waiting for a vitest slot; " + std::to_string(last.holders.size()) + "/" +
+  std::string line = "vq: gave up after " + format_seconds(acquired.waited_s) +
+                     " waiting for a vitest slot; " + std::to_string(last.holders.size()) + "/" +
                      std::to_string(last.limit) + " busy";
   if (!last.holders.empty()) {
     line += ": " + describe_holders(last.holders, 16);
