@@ -28,7 +28,19 @@ int exec_image(const std::string& path, const std::vector<char*>& launcher,
   return errno;
 }
 
+std::vector<std::string> own_environment() {
+  std::vector<std::string> entries;
+  for (char** entry = environ; *entry != nullptr; ++entry) entries.emplace_back(*entry);
+  return entries;
+}
+
 [[noreturn]] void exit_cannot_exec(const std::string& path, int err) {
+  if (err == E2BIG) {
+    say("vq: error: cannot run the real vitest " + path + ": " + std::strerror(err) +
+        " — its arguments and environment exceed the kernel's limit even as given; pass fewer"
+        " arguments (test filters, a config's include) or trim the environment");
+    std::_Exit(k_exit_cannot_run);
+  }
   say("vq: error: cannot run the real vitest " + path + ": " + std::strerror(err) +
       " — check that it is executable, or set VQ_REAL_VITEST");
   std::_Exit(err == ENOENT ? k_exit_not_found : k_exit_cannot_run);
@@ -58,6 +70,15 @@ std::vector<std::string> ExecEnvironment::build() const {
 
 void exec_vitest(const VitestExec& vitest) {
   int err = exec_image(vitest.path, vitest.launcher, vitest.run_args, vitest.environment.build());
+  if (err == E2BIG) {
+    say("vq: warning: " + vitest.path +
+        " with vq's single-worker flags and variables exceeds the"
+        " kernel's limit on arguments and environment (" +
+        std::strerror(err) +
+        ") — running it as launched, without one-worker forcing or the nested-run marker; pass"
+        " fewer arguments or trim the environment");
+    err = exec_image(vitest.path, vitest.launcher, vitest.given_args, own_environment());
+  }
   exit_cannot_exec(vitest.path, err);
 }
 

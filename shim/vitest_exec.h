@@ -28,7 +28,9 @@ struct VitestExec {
   ExecEnvironment environment;          // vq's additions (markers, single-worker variables)
 };
 
-// Execs `vitest` with vq's flags and variables. Returns only by exiting with the shim's status.
+// Execs `vitest` with vq's flags and variables. When they push the launch over the kernel's
+// size limit (E2BIG), execs it again as the caller gave it, with a warning: a run without
+// one-worker forcing beats one that cannot start. Returns only by exiting with the shim's status.
 [[noreturn]] void exec_vitest(const VitestExec& vitest);
 
 }  // namespace vq
