@@ -322,14 +322,11 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
   VitestExec vitest = plan_exec(std::get<LocatedVitest>(located), launch, depth);
   fallback = vitest.path;
 
-  if (config->disable || is_informational(launch.args) || inside_holder_tree(*config)) {
-    exec_vitest(vitest);
-  }
-  if (config->single_worker) {
-    force_single_worker(
-        detect_vitest_version(launch.vitest_script.empty() ? vitest.path : launch.vitest_script),
-        vitest);
-  }
+  if (config->disable || inside_holder_tree(*config)) exec_vitest(vitest);
+  auto version =
+      detect_vitest_version(launch.vitest_script.empty() ? vitest.path : launch.vitest_script);
+  if (is_informational(launch.args, version)) exec_vitest(vitest);
+  if (config->single_worker) force_single_worker(version, vitest);
   return run_queued(*config, env, launch, vitest);
 }
 
