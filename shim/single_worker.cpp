@@ -168,6 +168,10 @@ std::vector<std::string> single_worker_args(const std::vector<std::string>& args
       flags.emplace_back("--poolOptions.forks.singleFork");
     }
   }
+  if (version->major >= 5 &&
+      !user_gave({"--experimental.diagnostics", "--no-experimental.diagnostics"})) {
+    flags.emplace_back("--experimental.diagnostics.isolate=false");
+  }
   std::vector<std::string> out;
   out.reserve(args.size() + flags.size());
   bool inserted = false;

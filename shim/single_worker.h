@@ -36,7 +36,11 @@ bool is_informational(const std::vector<std::string>& args,
 
 // The arguments with the version's single-worker flag inserted before any "--", unless the
 // user already chose file parallelism. Unknown version: the arguments unchanged (vitest
-// rejects unknown flags, so only the environment route is safe).
+// rejects unknown flags, so only the environment route is safe). On 5.x also
+// --experimental.diagnostics.isolate=false, unless the user set diagnostics: vitest 5 hints
+// that `isolate: false` would be faster when it spawned more workers than ran at once
+// (maxWorkers), which the forced single worker makes true of every run of several files. The
+// option turns off that hint alone and changes nothing else.
 std::vector<std::string> single_worker_args(const std::vector<std::string>& args,
                                             const std::optional<VitestVersion>& version);
 

@@ -21,6 +21,8 @@
 #   d. The queue log of check a has an "admitted" line for each run.
 #   e. Transparency: the vitest main process (parent of the workers) has the
 #      PID that was launched, i.e. the shim exec'd vitest in place.
+#   b also checks that vitest's own output carries no isolate hint (vitest 5
+#   prints one when more workers were spawned than ran at once).
 #
 # Exit 0 when every check passes. Environment knobs: VQ_E2E_SLEEP_MS (how long
 # each test file sleeps, default 800), VQ_E2E_KEEP=1 (keep the temp folder),
@@ -92,21 +94,26 @@ show_file() {
   if [[ -f $1 ]]; then tail -n 30 "$1" | sed 's/^/    | /'; else echo "    | (missing)"; fi
 }
 
-# start_run DIR NAME [VAR=VALUE ...]: start `vitest run` (resolved through
-# PATH) in the fixture, in the background. Writes DIR/NAME.{out,err,pid} and,
-# when it ends, DIR/NAME.rc. The .pid file holds the PID that execs vitest.
-start_run() {
-  local d=$1 name=$2; shift 2
+# start_vitest DIR NAME "ARGS" [VAR=VALUE ...]: start `vitest ARGS` (resolved
+# through PATH; ARGS split on spaces) in the fixture, in the background. Writes
+# DIR/NAME.{out,err,pid} and, when it ends, DIR/NAME.rc. The .pid file holds
+# the PID that execs vitest.
+start_vitest() {
+  local d=$1 name=$2 args=$3; shift 3
   (
     cd "$FIXTURE_DIR" || exit 99
     export PATH="$SHIM_DIR:$PATH" VQ_E2E_RECORD="$d/records" VQ_E2E_RUN="$name"
     local kv
     for kv in "$@"; do export "${kv?}"; done
-    timeout -k 5 "$RUN_TIMEOUT" sh -c 'echo $$ >"$1"; exec vitest run' sh "$d/$name.pid" \
+    # shellcheck disable=SC2086 # ARGS is a list of words on purpose
+    timeout -k 5 "$RUN_TIMEOUT" sh -c 'echo $$ >"$1"; shift; exec vitest "$@"' sh "$d/$name.pid" $args \
       </dev/null >"$d/$name.out" 2>"$d/$name.err"
     echo $? >"$d/$name.rc"
   ) &
 }
+
+# start_run DIR NAME [VAR=VALUE ...]: start_vitest with `vitest run`.
+start_run() { local d=$1 name=$2; shift 2; start_vitest "$d" "$name" run "$@"; }
 
 # wait_runs DIR NAME...: wait for the runs (all background jobs) to end.
 wait_runs() {
@@ -209,6 +216,14 @@ if check_rc "$B" solo && check_all_files "$B" solo; then
   if grep -q 'vq:' "$B/solo.err"; then
     fail "the shim printed on stderr although no wait happened"
     show_run "$B" solo
+  fi
+  # vitest 5 hints after a run that isolate: false would be faster when it spawned more
+  # workers than ran at once, which the forced single worker would make true of every run.
+  if grep -qE 'workers spawned|faster with isolate' "$B/solo.out" "$B/solo.err"; then
+    fail "vitest printed its isolate hint, set off by vq's one worker"
+    grep -hE 'workers spawned|faster with isolate' "$B/solo.out" "$B/solo.err" | sed 's/^/    | /'
+  else
+    pass "no isolate hint in the output (nothing of vq's forcing shows)"
   fi
 fi
 

@@ -26,9 +26,25 @@ TEST(SingleWorker, ParsesVersions) {
 TEST(SingleWorker, ModernVersionsGetNoFileParallelismAtTheEnd) {
   EXPECT_EQ(single_worker_args({"run"}, VitestVersion{3, 2, 4}),
             (Args{"run", "--no-file-parallelism"}));
-  EXPECT_EQ(single_worker_args({}, VitestVersion{5, 1, 2}), (Args{"--no-file-parallelism"}));
+  EXPECT_EQ(single_worker_args({}, VitestVersion{4, 1, 12}), (Args{"--no-file-parallelism"}));
   EXPECT_EQ(single_worker_args({"run"}, VitestVersion{1, 1, 0}),
             (Args{"run", "--no-file-parallelism"}));
+}
+
+TEST(SingleWorker, FiveTurnsOffTheIsolateHintThatForcingWouldSetOff) {
+  EXPECT_EQ(single_worker_args({"run"}, VitestVersion{5, 1, 2}),
+            (Args{"run", "--no-file-parallelism", "--experimental.diagnostics.isolate=false"}));
+  EXPECT_EQ(single_worker_args({"run"}, VitestVersion{5, 0, 0}),
+            (Args{"run", "--no-file-parallelism", "--experimental.diagnostics.isolate=false"}));
+  EXPECT_EQ(single_worker_args({"run"}, VitestVersion{4, 1, 12}),
+            (Args{"run", "--no-file-parallelism"}));
+  for (const char* given :
+       {"--experimental.diagnostics=false", "--experimental.diagnostics.isolate",
+        "--no-experimental.diagnostics.import"}) {
+    EXPECT_EQ(single_worker_args({"run", given}, VitestVersion{5, 1, 2}),
+              (Args{"run", given, "--no-file-parallelism"}))
+        << given;
+  }
 }
 
 TEST(SingleWorker, FlagsGoBeforeTheDoubleDash) {
