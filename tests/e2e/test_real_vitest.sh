@@ -21,6 +21,9 @@
 #   d. The queue log of check a has an "admitted" line for each run.
 #   e. Transparency: the vitest main process (parent of the workers) has the
 #      PID that was launched, i.e. the shim exec'd vitest in place.
+#   f. VQ_MAX_PROCESSES=1 and a holder: `vitest run --version` (which runs the
+#      suite) waits for the slot and runs one file at a time; `vitest --version`
+#      (which only prints) prints at once, silently, while the slot is held.
 #   b also checks that vitest's own output carries no isolate hint (vitest 5
 #   prints one when more workers were spawned than ran at once).
 #
@@ -272,6 +275,36 @@ for d in "$B/q" "$C/q"; do
     fail "no 'admitted' line in $d/vitest-queue.log (did the run go through the shim?)"
   fi
 done
+
+# ---------------------------------------------------------------------------
+echo "-- check f: with the only slot held, 'vitest run --version' waits and runs one worker; 'vitest --version' only prints, at once"
+F=$WORK/f; mkdir -p "$F"
+FQ=(VQ_QUEUE_DIR="$F/q" VQ_MAX_PROCESSES=1 VQ_QUEUE_TIMEOUT="$RUN_TIMEOUT")
+start_vitest "$F" holder run "${FQ[@]}" VQ_E2E_SLEEP_MS=1500
+for _ in $(seq 600); do [[ -n $(records_of "$F" holder) || -f $F/holder.rc ]] && break; sleep 0.1; done
+start_vitest "$F" runversion "run --version" "${FQ[@]}"
+start_vitest "$F" version --version "${FQ[@]}"
+for _ in $(seq 600); do [[ -f $F/version.rc ]] && break; sleep 0.1; done
+holder_done_first=0; [[ -f $F/holder.rc ]] && holder_done_first=1
+wait_runs "$F" holder runversion version
+if check_rc "$F" version && check_rc "$F" holder && check_rc "$F" runversion && check_all_files "$F" runversion; then
+  if grep -q '^vitest/[0-9]' "$F/version.out" && [[ $holder_done_first == 0 ]] && ! grep -q 'vq:' "$F/version.err" &&
+    [[ -z $(records_of "$F" version) ]]; then
+    pass "'vitest --version' printed $(head -n 1 "$F/version.out") while the slot was held, silently"
+  else
+    fail "'vitest --version' should print the version at once, without waiting (holder ended first: $holder_done_first)"
+    show_run "$F" version
+  fi
+  read -r hs he <<<"$(run_span "$F" holder)"
+  read -r rs re <<<"$(run_span "$F" runversion)"
+  mc=$(file_concurrency "$F" runversion)
+  if ((rs >= he)) && [[ $mc == 1 ]] && grep -q 'vq:.*wait' "$F/runversion.err"; then
+    pass "'vitest run --version' ran its $NFILES files after the holder (gap $((rs - he)) ms), one at a time"
+  else
+    fail "'vitest run --version': files $rs..$re, holder $hs..$he, file concurrency $mc (expected: after the holder, 1, and a waiting line)"
+    show_file "$F/records"; show_run "$F" runversion
+  fi
+fi
 
 # ---------------------------------------------------------------------------
 echo "-- check e: the shim exec'd vitest in place (PID unchanged)"
