@@ -3,8 +3,6 @@
 // while the only slot is held by someone else, with a one-second queue timeout, so a launch that
 // wrongly queues fails with 75 instead of hanging.
 #include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <string>
@@ -69,25 +67,11 @@ TEST_F(BypassTest, StaleNestedRunMarkerDoesNotBypassTheQueue) {
   EXPECT_FALSE(has_started("stale"));
 }
 
-// The fake as a project's node_modules/.bin/vitest of `version` (the shim reads the version
-// from node_modules/vitest/package.json beside it): whether a launch only prints depends on it.
-std::string fake_of_version(const std::string& dir, const std::string& version) {
-  const std::string modules = dir + "/node_modules";
-  for (const std::string& sub : {dir, modules, modules + "/vitest", modules + "/.bin"}) {
-    ::mkdir(sub.c_str(), 0755);
-  }
-  write_file(modules + "/vitest/package.json",
-             R"({"name": "vitest", "version": ")" + version + R"("})");
-  const std::string bin = modules + "/.bin/vitest";
-  if (::symlink(fake_vitest_path().c_str(), bin.c_str()) != 0) return "";
-  return bin;
-}
-
 class InformationalCommandTest : public ShimTest,
                                  public ::testing::WithParamInterface<std::vector<std::string>> {};
 
 TEST_P(InformationalCommandTest, PassesStraightThroughUntouched) {
-  const std::string vitest = fake_of_version(tmp() + "/project", "4.1.12");
+  const std::string vitest = install_fake_vitest(tmp() + "/project", "4.1.12");
   ASSERT_FALSE(vitest.empty());
   Process holder = start_holder("holder", with(k_full_queue, {{"FAKE_SLEEP_MS", "30000"}}));
   Process run(shim_launch("info",
@@ -139,7 +123,7 @@ class RunsTestsDespiteVersionFlagTest
 
 TEST_P(RunsTestsDespiteVersionFlagTest, WaitsForTheSlotLikeAnyRun) {
   for (const std::string version : {"1.6.1", "5.1.2"}) {
-    const std::string vitest = fake_of_version(tmp() + "/v" + version, version);
+    const std::string vitest = install_fake_vitest(tmp() + "/v" + version, version);
     ASSERT_FALSE(vitest.empty());
     const std::string holder_id = "holder-" + version, run_id = "run-" + version;
     const Env queue{{"VQ_MAX_PROCESSES", "1"}, {"VQ_QUEUE_TIMEOUT", "0.5"}};
