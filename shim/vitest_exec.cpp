@@ -28,12 +28,6 @@ int exec_image(const std::string& path, const std::vector<char*>& launcher,
   return errno;
 }
 
-std::vector<std::string> own_environment() {
-  std::vector<std::string> entries;
-  for (char** entry = environ; *entry != nullptr; ++entry) entries.emplace_back(*entry);
-  return entries;
-}
-
 [[noreturn]] void exit_cannot_exec(const std::string& path, int err) {
   if (err == E2BIG) {
     say("vq: error: cannot run the real vitest " + path + ": " + std::strerror(err) +
@@ -53,31 +47,42 @@ void ExecEnvironment::set(const std::string& name, const std::string& value) {
 }
 
 std::vector<std::string> ExecEnvironment::build() const {
+  return merged(m_changes);
+}
+
+std::vector<std::string> ExecEnvironment::build_only(const std::string& name) const {
+  Changes only;
+  for (const auto& change : m_changes) {
+    if (change.first == name) only.push_back(change);
+  }
+  return merged(only);
+}
+
+std::vector<std::string> ExecEnvironment::merged(const Changes& changes) {
   std::vector<std::string> entries;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     std::string_view text(*entry);
     bool replaced = false;
-    for (const auto& [name, value] : m_changes) {
+    for (const auto& [name, value] : changes) {
       if (text.size() > name.size() && text.starts_with(name) && text[name.size()] == '=') {
         replaced = true;
       }
     }
     if (!replaced) entries.emplace_back(text);
   }
-  for (const auto& [name, value] : m_changes) entries.push_back(name + "=" + value);
+  for (const auto& [name, value] : changes) entries.push_back(name + "=" + value);
   return entries;
 }
 
 void exec_vitest(const VitestExec& vitest) {
   int err = exec_image(vitest.path, vitest.launcher, vitest.run_args, vitest.environment.build());
   if (err == E2BIG) {
-    say("vq: warning: " + vitest.path +
-        " with vq's single-worker flags and variables exceeds the"
-        " kernel's limit on arguments and environment (" +
-        std::strerror(err) +
-        ") — running it as launched, without one-worker forcing or the nested-run marker; pass"
-        " fewer arguments or trim the environment");
-    err = exec_image(vitest.path, vitest.launcher, vitest.given_args, own_environment());
+    say("vq: warning: " + vitest.path + " with vq's additions (one-worker flags and variables," +
+        " shim chain, nested-run marker) exceeds the kernel's limit on arguments and" +
+        " environment (" + std::strerror(err) + ") — running it as launched, without them;" +
+        " pass fewer arguments or trim the environment to get them back");
+    err = exec_image(vitest.path, vitest.launcher, vitest.given_args,
+                     vitest.environment.build_only("VQ_SHIM_DEPTH"));
   }
   exit_cannot_exec(vitest.path, err);
 }

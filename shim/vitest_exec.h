@@ -13,9 +13,13 @@ class ExecEnvironment {
  public:
   void set(const std::string& name, const std::string& value);
   std::vector<std::string> build() const;
+  // The shim's own environment with only the change to `name`, if any.
+  std::vector<std::string> build_only(const std::string& name) const;
 
  private:
-  std::vector<std::pair<std::string, std::string>> m_changes;
+  using Changes = std::vector<std::pair<std::string, std::string>>;
+  static std::vector<std::string> merged(const Changes& changes);
+  Changes m_changes;
 };
 
 struct VitestExec {
@@ -30,7 +34,9 @@ struct VitestExec {
 
 // Execs `vitest` with vq's flags and variables. When they push the launch over the kernel's
 // size limit (E2BIG), execs it again as the caller gave it, with a warning: a run without
-// one-worker forcing beats one that cannot start. Returns only by exiting with the shim's status.
+// one-worker forcing beats one that cannot start. That exec keeps VQ_SHIM_DEPTH alone (a few
+// bytes), so a real vitest that leads back to the shim still ends after k_max_shim_depth
+// rounds. Returns only by exiting with the shim's status.
 [[noreturn]] void exec_vitest(const VitestExec& vitest);
 
 }  // namespace vq

@@ -52,7 +52,7 @@ bool kernel_accepts(const Launch& launch, const std::string& program, const std:
 using ArgumentLimitTest = ShimTest;
 
 TEST_F(ArgumentLimitTest, ALaunchThatFitsOnlyWithoutVqsAdditionsRunsAsLaunchedWithAWarning) {
-  const Env env{{"FAKE_ECHO_ENV", "VITEST_MAX_WORKERS"}};
+  const Env env{{"FAKE_ECHO_ENV", "VITEST_MAX_WORKERS,VQ_SHIM_DEPTH"}};
   // The largest launch of the fake the kernel takes, found by bisection on exactly the argv
   // and environment the shim will be given (the shim passes the fake the same argv[0]).
   std::size_t fits = 0, too_big = 16u << 20;
@@ -62,16 +62,18 @@ TEST_F(ArgumentLimitTest, ALaunchThatFitsOnlyWithoutVqsAdditionsRunsAsLaunchedWi
     (kernel_accepts(probe, fake_vitest_path(), tmp()) ? fits : too_big) = middle;
   }
   ASSERT_GT(fits, 100'000u) << "no launch of any size was accepted";
-  // 64 bytes below the edge: room for the shim's VQ_ROUTED=<pid>, none for the single-worker
-  // variables and markers (over 200 bytes).
-  Process run(shim_launch("run", env, padding_args(fits - 64)));
+  // 96 bytes below the edge: room for the shim's VQ_ROUTED=<pid> and VQ_SHIM_DEPTH=1 (under
+  // 60 bytes with their pointers), none for the single-worker variables, the shim chain and
+  // the nested-run marker (over 200 bytes).
+  Process run(shim_launch("run", env, padding_args(fits - 96)));
   const auto status = run.wait();
   ASSERT_TRUE(status);
   EXPECT_EQ(describe_status(*status), exited(0)) << "stderr: " << run.stderr_text();
   const auto start = find_event(records(), RecordEvent::Kind::start, "run");
   ASSERT_TRUE(start) << "vitest never ran; stderr: " << run.stderr_text();
   EXPECT_EQ(start->pid, run.pid()) << "the shim forked instead of exec'ing";
-  EXPECT_EQ(run.stdout_text(), "env VITEST_MAX_WORKERS unset\n") << "not run as launched";
+  // As launched, but for the loop guard that bounds a real vitest leading back to the shim.
+  EXPECT_EQ(run.stdout_text(), "env VITEST_MAX_WORKERS unset\nenv VQ_SHIM_DEPTH=1\n");
   EXPECT_EQ(run.stderr_text().rfind("vq: warning: ", 0), 0u) << run.stderr_text();
   EXPECT_NE(run.stderr_text().find("Argument list too long"), std::string::npos)
       << run.stderr_text();
