@@ -10,7 +10,9 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "agent.h"
@@ -20,23 +22,17 @@
 #include "process_identity.h"
 #include "queue_store.h"
 #include "real_vitest.h"
+#include "say.h"
 #include "single_worker.h"
+#include "vitest_exec.h"
 #include "wait_display.h"
 #include "wait_session.h"
-
-extern char** environ;
 
 namespace vq {
 namespace {
 
 // A real vitest that leads back to the shim would otherwise launch itself without end.
 constexpr int k_max_shim_depth = 8;
-
-void say(const std::string& line) {
-  std::string text = line + "\n";
-  ssize_t ignored = ::write(STDERR_FILENO, text.data(), text.size());
-  (void)ignored;
-}
 
 std::string current_directory() {
   char buffer[PATH_MAX];
@@ -58,33 +54,6 @@ int shim_depth(const EnvLookup& env) {
   if (value != nullptr) std::from_chars(value, value + std::strlen(value), depth);
   return depth < 0 ? 0 : depth;
 }
-
-// The environment for the real vitest: ours, with `changes` set (replacing existing values).
-class ExecEnvironment {
- public:
-  void set(const std::string& name, const std::string& value) {
-    m_changes.emplace_back(name, value);
-  }
-
-  std::vector<std::string> build() const {
-    std::vector<std::string> entries;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-      std::string_view text(*entry);
-      bool replaced = false;
-      for (const auto& [name, value] : m_changes) {
-        if (text.size() > name.size() && text.starts_with(name) && text[name.size()] == '=') {
-          replaced = true;
-        }
-      }
-      if (!replaced) entries.emplace_back(text);
-    }
-    for (const auto& [name, value] : m_changes) entries.push_back(name + "=" + value);
-    return entries;
-  }
-
- private:
-  std::vector<std::pair<std::string, std::string>> m_changes;
-};
 
 // Signals that end a wait are blocked and read from a signalfd, so the waiter can leave the
 // queue cleanly; the original mask is restored before exec so vitest sees signals as usual.
@@ -122,25 +91,6 @@ class WaitSignals {
   int m_fd = -1;
   bool m_restored = false;
 };
-
-// `launcher` is argv up to vitest's own arguments: the shim's argv[0], or for a launch the
-// preload redirected, the launcher's (node, its options and the script).
-[[noreturn]] void exec_real(const std::string& path, const std::vector<char*>& launcher,
-                            const std::vector<std::string>& args,
-                            const ExecEnvironment& environment) {
-  std::vector<std::string> env_entries = environment.build();
-  std::vector<char*> argv = launcher;
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const std::string& entry : env_entries) envp.push_back(const_cast<char*>(entry.c_str()));
-  envp.push_back(nullptr);
-  ::execve(path.c_str(), argv.data(), envp.data());
-  int err = errno;
-  say("vq: error: cannot run the real vitest " + path + ": " + std::strerror(err) +
-      " — check that it is executable, or set VQ_REAL_VITEST");
-  std::_Exit(err == ENOENT ? k_exit_not_found : k_exit_cannot_run);
-}
 
 // While vq runs, closed stdio slots hold /dev/null, so no file of the queue lands on fd 0-2 (a
 // message to stderr would then write into it). Close-on-exec: vitest finds them closed again.
@@ -190,6 +140,158 @@ int queue_unusable(const Config& config, const std::string& queue_path, const Er
   return 0;
 }
 
+// What the caller launched: argv up to vitest's own arguments, and those arguments.
+struct Launch {
+  std::vector<char*> launcher;
+  std::vector<std::string> args;
+  // For node running vitest.mjs the script names the package; else the .bin launcher does.
+  std::string vitest_script;
+  std::string cwd;
+  std::string command_line;
+};
+
+// The preload's request (VQ_REDIRECT), taken out of the environment vitest will see.
+Result<std::optional<PreloadRedirect>> take_preload_redirect(const EnvLookup& env, int argc) {
+  const char* value = env("VQ_REDIRECT");
+  if (value == nullptr) return std::optional<PreloadRedirect>();
+  auto parsed = parse_preload_redirect(value, argc);
+  ::unsetenv("VQ_REDIRECT");
+  if (!parsed) return parsed.error();
+  return std::optional<PreloadRedirect>(*parsed);
+}
+
+Launch describe_launch(int argc, char** argv, const std::optional<PreloadRedirect>& redirect) {
+  Launch launch;
+  int first_arg = std::min(redirect ? redirect->first_vitest_arg : 1, argc);
+  launch.args.assign(argv + first_arg, argv + argc);
+  launch.launcher.assign(argv, argv + first_arg);
+  if (launch.launcher.empty()) launch.launcher.push_back(const_cast<char*>("vitest"));
+  if (first_arg >= 2) launch.vitest_script = argv[first_arg - 1];
+  launch.cwd = current_directory();
+  launch.command_line = join(argc, argv);
+  return launch;
+}
+
+// A step that either yields its value or ends the shim with this status (its message said).
+struct Stop {
+  int status;
+};
+template <typename T>
+using Step = std::variant<T, Stop>;
+
+struct LocatedVitest {
+  std::string path;
+  RealVitestQuery query;  // what the search knew, for the chain marker
+};
+
+Step<LocatedVitest> locate_real_vitest(const Config& config, const EnvLookup& env,
+                                       const Launch& launch,
+                                       const std::optional<PreloadRedirect>& redirect) {
+  RealVitestQuery query;
+  query.override_path = config.real_vitest;
+  query.cwd = launch.cwd;
+  const char* path_variable = env("PATH");
+  query.path_variable = path_variable != nullptr ? path_variable : "";
+  if (auto self = file_identity("/proc/self/exe")) query.self = *self;
+  const char* chain = env("VQ_SHIM_CHAIN");
+  query.shims_seen = parse_shim_chain(chain != nullptr ? chain : "");
+  // The launcher already chose what to run; searching again could pick something else.
+  if (redirect) return LocatedVitest{redirect->target, query};
+  RealVitest real = find_real_vitest(query);
+  switch (real.outcome) {
+    case RealVitest::Outcome::found:
+      return LocatedVitest{real.path, query};
+    case RealVitest::Outcome::not_found:
+      say("vq: error: " + real.reason);
+      return Stop{k_exit_not_found};
+    case RealVitest::Outcome::not_executable:
+      say("vq: error: " + real.reason + " — make it executable or point VQ_REAL_VITEST elsewhere");
+      return Stop{k_exit_cannot_run};
+    case RealVitest::Outcome::loop:
+      say("vq: error: refusing to run: " + real.reason);
+      return Stop{k_exit_cannot_run};
+  }
+  return Stop{k_exit_cannot_run};
+}
+
+// The loop guards every exec of this launch carries: depth and the shims already passed.
+VitestExec plan_exec(const LocatedVitest& located, const Launch& launch, int depth) {
+  VitestExec vitest;
+  vitest.path = located.path;
+  vitest.launcher = launch.launcher;
+  vitest.given_args = launch.args;
+  vitest.run_args = launch.args;
+  vitest.environment.set("VQ_SHIM_DEPTH", std::to_string(depth + 1));
+  std::vector<FileIdentity> shims_seen = located.query.shims_seen;
+  if (std::find(shims_seen.begin(), shims_seen.end(), located.query.self) == shims_seen.end()) {
+    shims_seen.push_back(located.query.self);
+  }
+  vitest.environment.set("VQ_SHIM_CHAIN", format_shim_chain(shims_seen));
+  return vitest;
+}
+
+void force_single_worker(const std::optional<VitestVersion>& version, VitestExec& vitest) {
+  for (const auto& [name, value] : single_worker_env()) vitest.environment.set(name, value);
+  vitest.run_args = single_worker_args(vitest.given_args, version);
+}
+
+// Whatever ended the wait, settled: 0 when vitest is to be exec'd now, else the shim's status.
+int settle_wait(const Config& config, const std::string& queue_path, QueueStore& queue,
+                const Result<Acquired>& acquired, WaitDisplay& display, WaitSignals& signals) {
+  if (!acquired) {
+    display.finish();
+    return queue_unusable(config, queue_path, acquired.error());
+  }
+  switch (acquired->outcome) {
+    case Acquired::Outcome::timed_out:
+      display.finish();
+      // Group mode keeps no log file, so there is none to point at.
+      say(gave_up_line(acquired.value(), queue.dir().group() ? "" : queue.dir().file(k_log_file)));
+      return k_exit_timeout;
+    case Acquired::Outcome::interrupted:
+      display.finish();
+      signals.restore();
+      return die_by(acquired->signal);
+    case Acquired::Outcome::admitted:
+      break;
+  }
+  // Admitted: the slot is the lock on the lock file, which must survive exec.
+  if (auto kept = queue.hand_over_to_exec(); !kept) {
+    if (int status = queue_unusable(config, queue_path, kept.error()); status != 0) return status;
+  }
+  return 0;
+}
+
+// Waits for a slot (or fails open) and becomes vitest; returns only with the shim's own status.
+int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
+               VitestExec& vitest) {
+  WaitSignals signals;
+  std::string queue_path = queue_dir_path(config);
+  auto queue = QueueStore::open(queue_path, config.limit, config.log_level, config.group);
+  if (!queue) {
+    if (int status = queue_unusable(config, queue_path, queue.error()); status != 0) return status;
+    signals.restore();
+    exec_vitest(vitest);
+  }
+  RunInfo run{self_identity(), resolve_agent(config, env), launch.cwd, launch.command_line};
+  WaitDisplay display(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
+  AcquireOptions options{config.timeout_s, config.per_agent, signals.fd()};
+  auto acquired = acquire(*queue, run, options, display);
+  if (int status = settle_wait(config, queue_path, *queue, acquired, display, signals);
+      status != 0) {
+    return status;
+  }
+  if (acquired && acquired->outcome == Acquired::Outcome::admitted) {
+    vitest.environment.set("VQ_HOLDER", to_marker(run.self));
+  }
+  // The queue is left open on purpose: its descriptors, the log's included, are close-on-exec
+  // (the lock descriptor was released above; a test checks what vitest inherits), the log is
+  // flushed line by line, and exec drops the table mapping with the rest of this process's
+  // memory, where unmapping it first costs a TLB flush on every CPU this process ran on.
+  signals.restore();
+  exec_vitest(vitest);
+}
+
 // `fallback` is set once the real vitest is known, so an unexpected failure later can still
 // run it (fail open).
 int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
@@ -206,22 +308,12 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
   }
   // Every exec from here on is this launch's own: the preload must let it through.
   ::setenv("VQ_ROUTED", std::to_string(::getpid()).c_str(), 1);
-  std::optional<PreloadRedirect> redirect;
-  if (const char* value = env("VQ_REDIRECT"); value != nullptr) {
-    auto parsed = parse_preload_redirect(value, argc);
-    ::unsetenv("VQ_REDIRECT");
-    if (!parsed) {
-      say("vq: error: " + parsed.error().message);
-      return k_exit_cannot_run;
-    }
-    redirect = *parsed;
+  auto redirect = take_preload_redirect(env, argc);
+  if (!redirect) {
+    say("vq: error: " + redirect.error().message);
+    return k_exit_cannot_run;
   }
-  int first_arg = redirect ? redirect->first_vitest_arg : 1;
-  std::vector<std::string> args(argv + std::min(first_arg, argc), argv + argc);
-  std::vector<char*> launcher(argv, argv + std::min(first_arg, argc));
-  if (launcher.empty()) launcher.push_back(const_cast<char*>("vitest"));
-  std::string cwd = current_directory();
-
+  const Launch launch = describe_launch(argc, argv, *redirect);
   int depth = shim_depth(env);
   if (depth >= k_max_shim_depth) {
     say("vq: error: vitest went through the vq shim " + std::to_string(depth) +
@@ -229,110 +321,22 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
         " real vitest");
     return k_exit_cannot_run;
   }
+  auto located = locate_real_vitest(*config, env, launch, *redirect);
+  if (const Stop* stop = std::get_if<Stop>(&located)) return stop->status;
+  VitestExec vitest = plan_exec(std::get<LocatedVitest>(located), launch, depth);
+  fallback = vitest.path;
 
-  RealVitestQuery query;
-  query.override_path = config->real_vitest;
-  query.cwd = cwd;
-  const char* path_variable = env("PATH");
-  query.path_variable = path_variable != nullptr ? path_variable : "";
-  if (auto self = file_identity("/proc/self/exe")) query.self = *self;
-  const char* chain = env("VQ_SHIM_CHAIN");
-  query.shims_seen = parse_shim_chain(chain != nullptr ? chain : "");
-  RealVitest real;
-  if (redirect) {
-    // The launcher already chose what to run; searching again could pick something else.
-    real.outcome = RealVitest::Outcome::found;
-    real.path = redirect->target;
-  } else {
-    real = find_real_vitest(query);
-  }
-  if (real.outcome == RealVitest::Outcome::not_found) {
-    say("vq: error: " + real.reason);
-    return k_exit_not_found;
-  }
-  if (real.outcome == RealVitest::Outcome::not_executable) {
-    say("vq: error: " + real.reason + " — make it executable or point VQ_REAL_VITEST elsewhere");
-    return k_exit_cannot_run;
-  }
-  if (real.outcome == RealVitest::Outcome::loop) {
-    say("vq: error: refusing to run: " + real.reason);
-    return k_exit_cannot_run;
-  }
-
-  fallback = real.path;
-  ExecEnvironment environment;
-  environment.set("VQ_SHIM_DEPTH", std::to_string(depth + 1));
-  std::vector<FileIdentity> shims_seen = query.shims_seen;
-  if (std::find(shims_seen.begin(), shims_seen.end(), query.self) == shims_seen.end()) {
-    shims_seen.push_back(query.self);
-  }
-  environment.set("VQ_SHIM_CHAIN", format_shim_chain(shims_seen));
   if (privileged) {
     say("vq: warning: started with raised privileges (by a setuid or setgid program): VQ_*"
         " settings are ignored and vitest runs unqueued — run vitest without raised privileges"
         " to queue it");
   }
-  if (config->disable || privileged || is_informational(args) || inside_holder_tree(*config)) {
-    exec_real(real.path, launcher, args, environment);
-  }
-
-  std::vector<std::string> run_args = args;
-  if (config->single_worker) {
-    for (const auto& [name, value] : single_worker_env()) environment.set(name, value);
-    // For node running vitest.mjs the script names the package; else the .bin launcher does.
-    std::string vitest = first_arg >= 2 ? argv[first_arg - 1] : real.path;
-    run_args = single_worker_args(args, detect_vitest_version(vitest));
-  }
-
-  WaitSignals signals;
-  std::string queue_path = queue_dir_path(*config);
-  auto queue = QueueStore::open(queue_path, config->limit, config->log_level, config->group);
-  if (!queue) {
-    if (int status = queue_unusable(*config, queue_path, queue.error()); status != 0) return status;
-    signals.restore();
-    exec_real(real.path, launcher, run_args, environment);
-  }
-
-  RunInfo run{self_identity(), resolve_agent(*config, env), cwd, join(argc, argv)};
-  WaitDisplay display(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
-  AcquireOptions options{config->timeout_s, config->per_agent, signals.fd()};
-  auto acquired = acquire(*queue, run, options, display);
-  if (!acquired) {
-    display.finish();
-    if (int status = queue_unusable(*config, queue_path, acquired.error()); status != 0) {
-      return status;
-    }
-  } else if (acquired->outcome == Acquired::Outcome::timed_out) {
-    display.finish();
-    say("vq: gave up after " + std::to_string(static_cast<long>(acquired->waited_s)) +
-        "s waiting for a vitest slot; " + std::to_string(acquired->last.holders.size()) + "/" +
-        std::to_string(acquired->last.limit) + " busy" +
-        (acquired->last.holders.empty()
-             ? std::string(acquired->last.paused ? " (queue paused)" : "")
-             : ": " + describe_holders(acquired->last.holders, 16)) +
-        (acquired->last.note.empty() ? "" : "; " + acquired->last.note) +
-        " — raise VQ_QUEUE_TIMEOUT (0 waits forever) or try again later; log: " +
-        queue->dir().file(k_log_file));
-    return k_exit_timeout;
-  } else if (acquired->outcome == Acquired::Outcome::interrupted) {
-    display.finish();
-    signals.restore();
-    return die_by(acquired->signal);
-  } else {
-    // Admitted: the slot is the lock on the lock file, which must survive exec.
-    environment.set("VQ_HOLDER", to_marker(run.self));
-    if (auto kept = queue->hand_over_to_exec(); !kept) {
-      if (int status = queue_unusable(*config, queue_path, kept.error()); status != 0) {
-        return status;
-      }
-    }
-  }
-  // The queue is left open on purpose: its descriptors, the log's included, are close-on-exec
-  // (the lock descriptor was released above; a test checks what vitest inherits), the log is
-  // flushed line by line, and exec drops the table mapping with the rest of this process's
-  // memory, where unmapping it first costs a TLB flush on every CPU this process ran on.
-  signals.restore();
-  exec_real(real.path, launcher, run_args, environment);
+  if (config->disable || privileged || inside_holder_tree(*config)) exec_vitest(vitest);
+  auto version =
+      detect_vitest_version(launch.vitest_script.empty() ? vitest.path : launch.vitest_script);
+  if (is_informational(launch.args, version)) exec_vitest(vitest);
+  if (config->single_worker) force_single_worker(version, vitest);
+  return run_queued(*config, env, launch, vitest);
 }
 
 }  // namespace

@@ -108,15 +108,40 @@ std::optional<VitestVersion> detect_vitest_version(const std::string& real_vites
   return std::nullopt;
 }
 
-bool is_informational(const std::vector<std::string>& args) {
-  if (!args.empty() && (args[0] == "init" || args[0] == "complete" || args[0] == "doctor")) {
+namespace {
+
+// The subcommands each major registers with cac (measured on 1.6, 2.1, 3.2, 4.1, 5.1).
+bool names_a_command(const std::string& arg, const std::optional<VitestVersion>& version) {
+  for (const char* every : {"run", "related", "watch", "dev", "bench"}) {
+    if (arg == every) return true;
+  }
+  bool before_2 = !version || version->major < 2;
+  bool from_2 = !version || version->major >= 2;
+  bool from_5 = !version || version->major >= 5;
+  return (before_2 && arg == "typecheck") || (from_2 && (arg == "init" || arg == "list")) ||
+         (from_5 && arg == "doctor");
+}
+
+}  // namespace
+
+bool is_informational(const std::vector<std::string>& args,
+                      const std::optional<VitestVersion>& version) {
+  // `init` (2.x and later) and `complete` (4.x and later) only write files or print; before,
+  // they are test filters. `doctor` is a filter up to 4.x and runs the suite several times on 5.x.
+  if (!args.empty() && version &&
+      ((args[0] == "init" && version->major >= 2) ||
+       (args[0] == "complete" && version->major >= 4))) {
     return true;
   }
+  bool asks_version = false;
+  bool names_command = false;
   for (const std::string& arg : args) {
     if (arg == "--") break;
-    if (arg == "--version" || arg == "-v" || arg == "--help" || arg == "-h") return true;
+    if (arg == "--help" || arg == "-h") return true;
+    if (arg == "--version" || arg == "-v") asks_version = true;
+    if (!arg.starts_with("-") && names_a_command(arg, version)) names_command = true;
   }
-  return false;
+  return asks_version && !names_command;
 }
 
 std::vector<std::string> single_worker_args(const std::vector<std::string>& args,
@@ -142,6 +167,10 @@ std::vector<std::string> single_worker_args(const std::vector<std::string>& args
     if (!user_gave({"--poolOptions.forks.singleFork"})) {
       flags.emplace_back("--poolOptions.forks.singleFork");
     }
+  }
+  if (version->major >= 5 &&
+      !user_gave({"--experimental.diagnostics", "--no-experimental.diagnostics"})) {
+    flags.emplace_back("--experimental.diagnostics.isolate=false");
   }
   std::vector<std::string> out;
   out.reserve(args.size() + flags.size());

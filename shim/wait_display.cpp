@@ -13,12 +13,6 @@
 namespace vq {
 namespace {
 
-std::string format_seconds(double seconds) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1fs", seconds);
-  return text;
-}
-
 std::size_t terminal_columns(int fd) {
   winsize size{};
   if (::ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col > 10) return size.ws_col;
@@ -26,6 +20,12 @@ std::size_t terminal_columns(int fd) {
 }
 
 }  // namespace
+
+std::string format_seconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1fs", seconds);
+  return text;
+}
 
 std::string describe_holders(const std::vector<Holder>& holders, std::size_t max_shown) {
   std::string text;
@@ -57,6 +57,22 @@ std::string waiting_line(const WaitSnapshot& snapshot) {
   if (snapshot.paused) line += ", queue paused";
   if (!snapshot.holders.empty()) line += " (" + describe_holders(snapshot.holders, 3) + ")";
   if (!snapshot.note.empty()) line += "; " + display_text(snapshot.note);
+  return line;
+}
+
+std::string gave_up_line(const Acquired& acquired, const std::string& log_path) {
+  const WaitSnapshot& last = acquired.last;
+  std::string line = "vq: gave up after " + format_seconds(acquired.waited_s) +
+                     " waiting for a vitest slot; " + std::to_string(last.holders.size()) + "/" +
+                     std::to_string(last.limit) + " busy";
+  if (!last.holders.empty()) {
+    line += ": " + describe_holders(last.holders, 16);
+  } else if (last.paused) {
+    line += " (queue paused)";
+  }
+  if (!last.note.empty()) line += "; " + last.note;
+  line += " — raise VQ_QUEUE_TIMEOUT (0 waits forever) or try again later";
+  if (!log_path.empty()) line += "; log: " + log_path;
   return line;
 }
 

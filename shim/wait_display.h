@@ -13,6 +13,13 @@ std::string describe_holders(const std::vector<Holder>& holders, std::size_t max
 
 std::string waiting_line(const WaitSnapshot& snapshot);
 
+// "7.3s": tenths, so a sub-second wait or timeout does not read as 0s.
+std::string format_seconds(double seconds);
+
+// The line a run that timed out leaves: how long it waited, who held the slots, the next step,
+// and `log_path` when the queue keeps a log (group mode keeps none: pass "").
+std::string gave_up_line(const Acquired& acquired, const std::string& log_path);
+
 class WaitDisplay : public WaitObserver {
  public:
   WaitDisplay(int fd, bool live);

@@ -2,7 +2,8 @@
 # Install what the end-to-end tests with real vitest need, from the committed
 # lockfiles only:
 #   tools/       pnpm and yarn 1 (classic), pinned, with `npm ci`
-#   fixture-v3/  vitest 3.x, with `npm ci`
+#   fixture-v1/, fixture-v2/, fixture-v3/, fixture-v4/
+#                vitest 1.x, 2.x, 3.x, 4.x, with `npm ci`
 #   fixture-v5/  vitest 5.x, with `pnpm install --frozen-lockfile`
 #
 # Idempotent: each folder's node_modules carries a stamp (hash of package.json
@@ -23,7 +24,7 @@ FORCE=0
 for arg in "$@"; do
   case "$arg" in
     --force) FORCE=1 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -111,11 +112,12 @@ YARN=$E2E_DIR/tools/node_modules/.bin/yarn
 say "tools: pnpm $("$PNPM" --version), yarn $("$YARN" --version)"
 
 # 2. The fixtures.
-install_dir "$E2E_DIR/fixture-v3" npm
+NPM_FIXTURES=(fixture-v1 fixture-v2 fixture-v3 fixture-v4)
+for f in "${NPM_FIXTURES[@]}"; do install_dir "$E2E_DIR/$f" npm; done
 install_dir "$E2E_DIR/fixture-v5" pnpm
 
 # 3. Each fixture's vitest starts (catches a missing native binary early).
-for f in fixture-v3 fixture-v5; do
+for f in "${NPM_FIXTURES[@]}" fixture-v5; do
   v=$("$E2E_DIR/$f/node_modules/.bin/vitest" --version 2>&1) ||
     die "$f: node_modules/.bin/vitest --version failed: $v"
   say "$f: $v"

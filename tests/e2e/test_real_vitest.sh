@@ -21,6 +21,11 @@
 #   d. The queue log of check a has an "admitted" line for each run.
 #   e. Transparency: the vitest main process (parent of the workers) has the
 #      PID that was launched, i.e. the shim exec'd vitest in place.
+#   f. VQ_MAX_PROCESSES=1 and a holder: `vitest run --version` (which runs the
+#      suite) waits for the slot and runs one file at a time; `vitest --version`
+#      (which only prints) prints at once, silently, while the slot is held.
+#   b also checks that vitest's own output carries no isolate hint (vitest 5
+#   prints one when more workers were spawned than ran at once).
 #
 # Exit 0 when every check passes. Environment knobs: VQ_E2E_SLEEP_MS (how long
 # each test file sleeps, default 800), VQ_E2E_KEEP=1 (keep the temp folder),
@@ -92,21 +97,26 @@ show_file() {
   if [[ -f $1 ]]; then tail -n 30 "$1" | sed 's/^/    | /'; else echo "    | (missing)"; fi
 }
 
-# start_run DIR NAME [VAR=VALUE ...]: start `vitest run` (resolved through
-# PATH) in the fixture, in the background. Writes DIR/NAME.{out,err,pid} and,
-# when it ends, DIR/NAME.rc. The .pid file holds the PID that execs vitest.
-start_run() {
-  local d=$1 name=$2; shift 2
+# start_vitest DIR NAME "ARGS" [VAR=VALUE ...]: start `vitest ARGS` (resolved
+# through PATH; ARGS split on spaces) in the fixture, in the background. Writes
+# DIR/NAME.{out,err,pid} and, when it ends, DIR/NAME.rc. The .pid file holds
+# the PID that execs vitest.
+start_vitest() {
+  local d=$1 name=$2 args=$3; shift 3
   (
     cd "$FIXTURE_DIR" || exit 99
     export PATH="$SHIM_DIR:$PATH" VQ_E2E_RECORD="$d/records" VQ_E2E_RUN="$name"
     local kv
     for kv in "$@"; do export "${kv?}"; done
-    timeout -k 5 "$RUN_TIMEOUT" sh -c 'echo $$ >"$1"; exec vitest run' sh "$d/$name.pid" \
+    # shellcheck disable=SC2086 # ARGS is a list of words on purpose
+    timeout -k 5 "$RUN_TIMEOUT" sh -c 'echo $$ >"$1"; shift; exec vitest "$@"' sh "$d/$name.pid" $args \
       </dev/null >"$d/$name.out" 2>"$d/$name.err"
     echo $? >"$d/$name.rc"
   ) &
 }
+
+# start_run DIR NAME [VAR=VALUE ...]: start_vitest with `vitest run`.
+start_run() { local d=$1 name=$2; shift 2; start_vitest "$d" "$name" run "$@"; }
 
 # wait_runs DIR NAME...: wait for the runs (all background jobs) to end.
 wait_runs() {
@@ -210,6 +220,14 @@ if check_rc "$B" solo && check_all_files "$B" solo; then
     fail "the shim printed on stderr although no wait happened"
     show_run "$B" solo
   fi
+  # vitest 5 hints after a run that isolate: false would be faster when it spawned more
+  # workers than ran at once, which the forced single worker would make true of every run.
+  if grep -qE 'workers spawned|faster with isolate' "$B/solo.out" "$B/solo.err"; then
+    fail "vitest printed its isolate hint, set off by vq's one worker"
+    grep -hE 'workers spawned|faster with isolate' "$B/solo.out" "$B/solo.err" | sed 's/^/    | /'
+  else
+    pass "no isolate hint in the output (nothing of vq's forcing shows)"
+  fi
 fi
 
 # ---------------------------------------------------------------------------
@@ -257,6 +275,36 @@ for d in "$B/q" "$C/q"; do
     fail "no 'admitted' line in $d/vitest-queue.log (did the run go through the shim?)"
   fi
 done
+
+# ---------------------------------------------------------------------------
+echo "-- check f: with the only slot held, 'vitest run --version' waits and runs one worker; 'vitest --version' only prints, at once"
+F=$WORK/f; mkdir -p "$F"
+FQ=(VQ_QUEUE_DIR="$F/q" VQ_MAX_PROCESSES=1 VQ_QUEUE_TIMEOUT="$RUN_TIMEOUT")
+start_vitest "$F" holder run "${FQ[@]}" VQ_E2E_SLEEP_MS=1500
+for _ in $(seq 600); do [[ -n $(records_of "$F" holder) || -f $F/holder.rc ]] && break; sleep 0.1; done
+start_vitest "$F" runversion "run --version" "${FQ[@]}"
+start_vitest "$F" version --version "${FQ[@]}"
+for _ in $(seq 600); do [[ -f $F/version.rc ]] && break; sleep 0.1; done
+holder_done_first=0; [[ -f $F/holder.rc ]] && holder_done_first=1
+wait_runs "$F" holder runversion version
+if check_rc "$F" version && check_rc "$F" holder && check_rc "$F" runversion && check_all_files "$F" runversion; then
+  if grep -q '^vitest/[0-9]' "$F/version.out" && [[ $holder_done_first == 0 ]] && ! grep -q 'vq:' "$F/version.err" &&
+    [[ -z $(records_of "$F" version) ]]; then
+    pass "'vitest --version' printed $(head -n 1 "$F/version.out") while the slot was held, silently"
+  else
+    fail "'vitest --version' should print the version at once, without waiting (holder ended first: $holder_done_first)"
+    show_run "$F" version
+  fi
+  read -r hs he <<<"$(run_span "$F" holder)"
+  read -r rs re <<<"$(run_span "$F" runversion)"
+  mc=$(file_concurrency "$F" runversion)
+  if ((rs >= he)) && [[ $mc == 1 ]] && grep -q 'vq:.*wait' "$F/runversion.err"; then
+    pass "'vitest run --version' ran its $NFILES files after the holder (gap $((rs - he)) ms), one at a time"
+  else
+    fail "'vitest run --version': files $rs..$re, holder $hs..$he, file concurrency $mc (expected: after the holder, 1, and a waiting line)"
+    show_file "$F/records"; show_run "$F" runversion
+  fi
+fi
 
 # ---------------------------------------------------------------------------
 echo "-- check e: the shim exec'd vitest in place (PID unchanged)"

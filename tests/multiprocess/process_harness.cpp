@@ -57,6 +57,18 @@ bool path_exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
+std::string install_fake_vitest(const std::string& dir, const std::string& version) {
+  const std::string modules = dir + "/node_modules";
+  for (const std::string& sub : {dir, modules, modules + "/vitest", modules + "/.bin"}) {
+    ::mkdir(sub.c_str(), 0755);
+  }
+  write_file(modules + "/vitest/package.json",
+             R"({"name": "vitest", "version": ")" + version + R"("})");
+  const std::string bin = modules + "/.bin/vitest";
+  if (::symlink(fake_vitest_path().c_str(), bin.c_str()) != 0) return "";
+  return bin;
+}
+
 std::string resolved_exe(pid_t pid) {
   std::error_code ec;
   auto target = fs::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);

@@ -43,6 +43,11 @@ char process_state(pid_t pid);
 // User plus system CPU time of PID so far (fields 14 and 15), in ms; -1 when gone.
 long cpu_time_ms(pid_t pid);
 
+// The fake as a project's node_modules/.bin/vitest of vitest `version`, in `dir` (made if
+// missing): the shim reads the version from node_modules/vitest/package.json beside it. Returns
+// the .bin path to pass as VQ_REAL_VITEST, or "" when it cannot be made.
+std::string install_fake_vitest(const std::string& dir, const std::string& version);
+
 // "exited 0", "killed by signal 15 (Terminated)" ... for readable assertions on wait statuses.
 std::string describe_status(int wait_status);
 std::string exited(int code);

@@ -1,6 +1,7 @@
 // Launches that must not queue: VQ_DISABLE=1, a run nested inside a holder, and the
-// informational commands. Each is tried while the only slot is held by someone else, with a
-// one-second queue timeout, so a launch that wrongly queues fails with 75 instead of hanging.
+// informational commands (and, as their control, a --version that vitest ignores). Each is tried
+// while the only slot is held by someone else, with a one-second queue timeout, so a launch that
+// wrongly queues fails with 75 instead of hanging.
 #include <signal.h>
 
 #include <cctype>
@@ -70,8 +71,12 @@ class InformationalCommandTest : public ShimTest,
                                  public ::testing::WithParamInterface<std::vector<std::string>> {};
 
 TEST_P(InformationalCommandTest, PassesStraightThroughUntouched) {
+  const std::string vitest = install_fake_vitest(tmp() + "/project", "4.1.12");
+  ASSERT_FALSE(vitest.empty());
   Process holder = start_holder("holder", with(k_full_queue, {{"FAKE_SLEEP_MS", "30000"}}));
-  Process run(shim_launch("info", with(k_full_queue, {{"FAKE_ECHO_ARGV", "1"}}), GetParam()));
+  Process run(shim_launch("info",
+                          with(k_full_queue, {{"FAKE_ECHO_ARGV", "1"}, {"VQ_REAL_VITEST", vitest}}),
+                          GetParam()));
   const auto status = run.wait();
   ASSERT_TRUE(status);
   EXPECT_EQ(describe_status(*status), exited(0)) << "stderr: " << run.stderr_text();
@@ -84,19 +89,64 @@ TEST_P(InformationalCommandTest, PassesStraightThroughUntouched) {
   EXPECT_EQ(run.stdout_text(), expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Commands, InformationalCommandTest,
-    ::testing::Values(std::vector<std::string>{"--version"}, std::vector<std::string>{"-v"},
-                      std::vector<std::string>{"--help"}, std::vector<std::string>{"-h"},
-                      std::vector<std::string>{"init", "browser"},
-                      std::vector<std::string>{"complete"}, std::vector<std::string>{"doctor"}),
-    [](const auto& info) {
-      std::string name;
-      for (char c : info.param[0]) {
-        if (std::isalnum(static_cast<unsigned char>(c))) name += c;
-      }
-      return name == "v" ? std::string("ShortV") : name == "h" ? std::string("ShortH") : name;
-    });
+std::string name_of(const std::vector<std::string>& args) {
+  std::string name;
+  for (const std::string& arg : args) {
+    std::string word;
+    for (char c : arg) {
+      if (std::isalnum(static_cast<unsigned char>(c))) word += c;
+    }
+    if (arg == "-v" || arg == "-h") word = arg == "-v" ? "ShortV" : "ShortH";
+    if (!word.empty())
+      word[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(word[0])));
+    name += word;
+  }
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Commands, InformationalCommandTest,
+                         ::testing::Values(std::vector<std::string>{"--version"},
+                                           std::vector<std::string>{"-v"},
+                                           std::vector<std::string>{"--help"},
+                                           std::vector<std::string>{"-h"},
+                                           std::vector<std::string>{"run", "--help"},
+                                           std::vector<std::string>{"test", "--version"},
+                                           std::vector<std::string>{"init", "browser"},
+                                           std::vector<std::string>{"complete"}),
+                         [](const auto& info) { return name_of(info.param); });
+
+// vitest prints its version only when no subcommand matched: with one it runs the suite, so
+// such a launch queues like any run (issue 14). `doctor` runs the suite on every version.
+class RunsTestsDespiteVersionFlagTest
+    : public ShimTest,
+      public ::testing::WithParamInterface<std::vector<std::string>> {};
+
+TEST_P(RunsTestsDespiteVersionFlagTest, WaitsForTheSlotLikeAnyRun) {
+  for (const std::string version : {"1.6.1", "5.1.2"}) {
+    const std::string vitest = install_fake_vitest(tmp() + "/v" + version, version);
+    ASSERT_FALSE(vitest.empty());
+    const std::string holder_id = "holder-" + version, run_id = "run-" + version;
+    const Env queue{{"VQ_MAX_PROCESSES", "1"}, {"VQ_QUEUE_TIMEOUT", "0.5"}};
+    Process holder = start_holder(holder_id, with(queue, {{"FAKE_SLEEP_MS", "30000"}}));
+    Process run(shim_launch(run_id, with(queue, {{"VQ_REAL_VITEST", vitest}}), GetParam()));
+    const auto status = run.wait();
+    ASSERT_TRUE(status);
+    EXPECT_EQ(describe_status(*status), exited(75))
+        << "vitest " << version << "; stderr: " << run.stderr_text();
+    EXPECT_FALSE(has_started(run_id)) << "vitest " << version << " ran beside the only holder";
+    holder.send(SIGTERM);
+    ASSERT_TRUE(holder.wait());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Commands, RunsTestsDespiteVersionFlagTest,
+                         ::testing::Values(std::vector<std::string>{"run", "--version"},
+                                           std::vector<std::string>{"run", "-v"},
+                                           std::vector<std::string>{"--version", "run"},
+                                           std::vector<std::string>{"run", "tests", "--version"},
+                                           std::vector<std::string>{"watch", "--version"},
+                                           std::vector<std::string>{"doctor"}),
+                         [](const auto& info) { return name_of(info.param); });
 
 }  // namespace
 }  // namespace vq::mp

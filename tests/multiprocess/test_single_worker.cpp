@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <string>
+#include <utility>
 
 #include "process_harness.h"
 
@@ -30,6 +31,34 @@ TEST_F(SingleWorkerTest, AdmittedRunSeesOneWorkerInItsEnvironmentAndArgvUnchange
                                    "env VITEST_MIN_FORKS=1\n"
                                    "env VITEST_MAX_THREADS=1\n"
                                    "env VITEST_MIN_THREADS=1\n");
+}
+
+// All five variables whatever the version (each version reads its own; the version may be
+// unknown); the flags by version.
+TEST_F(SingleWorkerTest, EveryVersionGetsAllFiveVariablesAndItsOwnFlags) {
+  const std::pair<std::string, std::string> flags_by_version[] = {
+      {"1.6.1", "argv[2]=--no-file-parallelism\n"},
+      {"5.1.2",
+       "argv[2]=--no-file-parallelism\nargv[3]=--experimental.diagnostics.isolate=false\n"}};
+  for (const auto& [version, flags] : flags_by_version) {
+    const std::string vitest = install_fake_vitest(tmp() + "/v" + version, version);
+    ASSERT_FALSE(vitest.empty());
+    Process run(shim_launch("run-" + version,
+                            {{"VQ_REAL_VITEST", vitest},
+                             {"FAKE_ECHO_ARGV", "1"},
+                             {"FAKE_ECHO_ENV", k_forcing_variables}},
+                            {"run"}));
+    const auto status = run.wait();
+    ASSERT_TRUE(status);
+    EXPECT_EQ(describe_status(*status), exited(0)) << "stderr: " << run.stderr_text();
+    EXPECT_EQ(run.stdout_text(), "argv[0]=" + shim_path() + "\nargv[1]=run\n" + flags +
+                                     "env VITEST_MAX_WORKERS=1\n"
+                                     "env VITEST_MAX_FORKS=1\n"
+                                     "env VITEST_MIN_FORKS=1\n"
+                                     "env VITEST_MAX_THREADS=1\n"
+                                     "env VITEST_MIN_THREADS=1\n")
+        << "vitest " << version;
+  }
 }
 
 TEST_F(SingleWorkerTest, AdmittedRunCarriesAMarkerNamingItsOwnPidAndStartTime) {

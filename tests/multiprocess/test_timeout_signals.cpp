@@ -1,8 +1,10 @@
 // Leaving the queue without being admitted: a timeout (exit 75) or SIGINT/SIGTERM (130/143),
 // and in every case the queue is left so that nobody else waits for the one who left.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "process_harness.h"
@@ -54,6 +56,46 @@ TEST_F(TimeoutTest, ATimedOutWaiterDoesNotStallThoseBehindIt) {
   const auto status = behind.wait();
   ASSERT_TRUE(status);
   EXPECT_EQ(describe_status(*status), exited(0));
+}
+
+// "gave up after N.Ns": a sub-second timeout reads as what it was, not as 0s.
+double reported_wait_s(const std::string& stderr_text) {
+  const std::string prefix = "vq: gave up after ";
+  const auto at = stderr_text.find(prefix);
+  if (at == std::string::npos) return -1;
+  const auto end = stderr_text.find("s waiting", at);
+  if (end == std::string::npos) return -1;
+  return std::atof(stderr_text.substr(at + prefix.size(), end - at - prefix.size()).c_str());
+}
+
+TEST_F(TimeoutTest, ASubSecondTimeoutReportsTheSecondsItWaited) {
+  Process holder = start_holder("holder", {{"VQ_MAX_PROCESSES", "1"}, {"FAKE_SLEEP_MS", "30000"}});
+  Process waiter(shim_launch("waiter", {{"VQ_MAX_PROCESSES", "1"}, {"VQ_QUEUE_TIMEOUT", "0.3"}}));
+  const auto status = waiter.wait();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(describe_status(*status), exited(75)) << "stderr: " << waiter.stderr_text();
+  const double reported = reported_wait_s(waiter.stderr_text());
+  EXPECT_GE(reported, 0.3) << waiter.stderr_text();
+  EXPECT_LT(reported, 10) << waiter.stderr_text();
+}
+
+// Group mode keeps no log file (docs/SECURITY.md), so the timeout line must not send the user
+// to one. The caller's own primary group: the test needs no other user.
+TEST_F(TimeoutTest, InGroupModeTheTimeoutLineNamesNoLogFile) {
+  const Env group{{"VQ_MAX_PROCESSES", "1"}, {"VQ_GROUP", std::to_string(::getgid())}};
+  Env holder_env = group;
+  holder_env["FAKE_SLEEP_MS"] = "30000";
+  Process holder = start_holder("holder", holder_env);
+  Env waiter_env = group;
+  waiter_env["VQ_QUEUE_TIMEOUT"] = "0.3";
+  Process waiter(shim_launch("waiter", waiter_env));
+  const auto status = waiter.wait();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(describe_status(*status), exited(75)) << "stderr: " << waiter.stderr_text();
+  EXPECT_NE(waiter.stderr_text().find("vq: gave up after"), std::string::npos)
+      << waiter.stderr_text();
+  EXPECT_FALSE(path_exists(queue_dir() + "/vitest-queue.log")) << "group mode wrote a log";
+  EXPECT_EQ(waiter.stderr_text().find("log:"), std::string::npos) << waiter.stderr_text();
 }
 
 struct Interruption {

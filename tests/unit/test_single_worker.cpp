@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string_view>
 
 #include "temp_dir.h"
 
@@ -25,9 +26,25 @@ TEST(SingleWorker, ParsesVersions) {
 TEST(SingleWorker, ModernVersionsGetNoFileParallelismAtTheEnd) {
   EXPECT_EQ(single_worker_args({"run"}, VitestVersion{3, 2, 4}),
             (Args{"run", "--no-file-parallelism"}));
-  EXPECT_EQ(single_worker_args({}, VitestVersion{5, 1, 2}), (Args{"--no-file-parallelism"}));
+  EXPECT_EQ(single_worker_args({}, VitestVersion{4, 1, 12}), (Args{"--no-file-parallelism"}));
   EXPECT_EQ(single_worker_args({"run"}, VitestVersion{1, 1, 0}),
             (Args{"run", "--no-file-parallelism"}));
+}
+
+TEST(SingleWorker, FiveTurnsOffTheIsolateHintThatForcingWouldSetOff) {
+  EXPECT_EQ(single_worker_args({"run"}, VitestVersion{5, 1, 2}),
+            (Args{"run", "--no-file-parallelism", "--experimental.diagnostics.isolate=false"}));
+  EXPECT_EQ(single_worker_args({"run"}, VitestVersion{5, 0, 0}),
+            (Args{"run", "--no-file-parallelism", "--experimental.diagnostics.isolate=false"}));
+  EXPECT_EQ(single_worker_args({"run"}, VitestVersion{4, 1, 12}),
+            (Args{"run", "--no-file-parallelism"}));
+  for (const char* given :
+       {"--experimental.diagnostics=false", "--experimental.diagnostics.isolate",
+        "--no-experimental.diagnostics.import"}) {
+    EXPECT_EQ(single_worker_args({"run", given}, VitestVersion{5, 1, 2}),
+              (Args{"run", given, "--no-file-parallelism"}))
+        << given;
+  }
 }
 
 TEST(SingleWorker, FlagsGoBeforeTheDoubleDash) {
@@ -55,19 +72,88 @@ TEST(SingleWorker, UnknownVersionGetsNoFlags) {
   EXPECT_EQ(single_worker_args({"run"}, VitestVersion{0, 34, 6}), (Args{"run"}));
 }
 
-TEST(SingleWorker, InformationalInvocationsAreRecognised) {
-  EXPECT_TRUE(is_informational({"--version"}));
-  EXPECT_TRUE(is_informational({"-v"}));
-  EXPECT_TRUE(is_informational({"run", "--help"}));
-  EXPECT_TRUE(is_informational({"-h"}));
-  EXPECT_TRUE(is_informational({"init", "browser"}));
-  EXPECT_TRUE(is_informational({"complete"}));
-  EXPECT_TRUE(is_informational({"doctor"}));
-  EXPECT_FALSE(is_informational({"run"}));
-  EXPECT_FALSE(is_informational({}));
-  EXPECT_FALSE(is_informational({"list"}));
-  EXPECT_FALSE(is_informational({"run", "--", "--help"}));
-  EXPECT_FALSE(is_informational({"run", "init"}));
+// What each vitest major really did with these arguments (measured with 1.6.1, 2.1.9, 3.2.7,
+// 4.1.12 and 5.1.2 in a one-file project): P printed help or its version and ran nothing,
+// R ran tests (or a benchmark, a watch, a listing, a doctor's measuring runs), E failed before
+// running anything (1.x's removed `typecheck` command; vq queues it, the safe side). Columns:
+// 1.x 2.x 3.x 4.x 5.x.
+struct Measured {
+  Args args;
+  const char* outcome;
+};
+
+const Measured k_measured[] = {
+    {{"--version"}, "PPPPP"},
+    {{"-v"}, "PPPPP"},
+    {{"run", "--version"}, "RRRRR"},
+    {{"run", "-v"}, "RRRRR"},
+    {{"--version", "run"}, "RRRRR"},
+    {{"-v", "run"}, "RRRRR"},
+    {{"run", "test", "--version"}, "RRRRR"},
+    {{"test", "--version"}, "PPPPP"},
+    {{"--version", "test"}, "PPPPP"},
+    {{"run", "--", "--version"}, "RRRRR"},
+    {{"--version", "--", "run"}, "PPPPP"},
+    {{"--reporter=dot", "--version"}, "PPPPP"},
+    {{"--run", "--version"}, "PPPPP"},
+    {{"--help"}, "PPPPP"},
+    {{"-h"}, "PPPPP"},
+    {{"run", "--help"}, "PPPPP"},
+    {{"run", "-h"}, "PPPPP"},
+    {{"--help", "run"}, "PPPPP"},
+    {{"run", "test", "--help"}, "PPPPP"},
+    {{"run", "--", "--help"}, "RRRRR"},
+    {{"list", "--version"}, "PRRRR"},
+    {{"list", "--help"}, "PPPPP"},
+    {{"bench", "--version"}, "RRRRR"},
+    {{"watch", "--version"}, "RRRRR"},
+    {{"dev", "--version"}, "RRRRR"},
+    {{"related", "test/a.test.mjs", "--version"}, "RRRRR"},
+    {{"run", "--version", "--help"}, "PPPPP"},
+    {{"init", "a"}, "RPPPP"},
+    {{"complete", "a"}, "RRRPP"},
+    {{"doctor", "a"}, "RRRRR"},
+    {{"typecheck", "--version"}, "EPPPP"},
+};
+
+const VitestVersion k_measured_versions[] = {
+    {1, 6, 1}, {2, 1, 9}, {3, 2, 7}, {4, 1, 12}, {5, 1, 2}};
+
+TEST(SingleWorker, TakesNoSlotExactlyWhereEachVersionOnlyPrints) {
+  for (const Measured& row : k_measured) {
+    for (std::size_t v = 0; v < 5; ++v) {
+      const VitestVersion& version = k_measured_versions[v];
+      EXPECT_EQ(is_informational(row.args, version), row.outcome[v] == 'P')
+          << testing::PrintToString(row.args) << " on vitest " << version.major << "."
+          << version.minor;
+    }
+  }
+}
+
+TEST(SingleWorker, UnknownVersionTakesASlotWheneverAnyVersionWouldRunTests) {
+  for (const Measured& row : k_measured) {
+    const bool every_version_prints = std::string_view(row.outcome) == "PPPPP";
+    EXPECT_EQ(is_informational(row.args, std::nullopt), every_version_prints)
+        << testing::PrintToString(row.args);
+  }
+}
+
+// An argument vq cannot tell from a subcommand (an option's value) sends a launch that only
+// prints through the queue: the safe side, as is a cluster of short flags (`-hv`).
+TEST(SingleWorker, AmbiguousArgumentsErrOnTheSideOfTakingASlot) {
+  EXPECT_FALSE(is_informational({"--reporter", "run", "--version"}, VitestVersion{3, 2, 7}));
+  EXPECT_FALSE(is_informational({"-hv"}, VitestVersion{3, 2, 7}));
+  EXPECT_FALSE(is_informational({"--version=false"}, VitestVersion{3, 2, 7}));
+}
+
+TEST(SingleWorker, InformationalCommandsAreRecognised) {
+  EXPECT_TRUE(is_informational({"init", "browser"}, VitestVersion{3, 2, 7}));
+  EXPECT_TRUE(is_informational({"complete", "--", "vitest"}, VitestVersion{4, 1, 12}));
+  EXPECT_FALSE(is_informational({"init", "browser"}, std::nullopt));
+  EXPECT_FALSE(is_informational({"run"}, VitestVersion{3, 2, 7}));
+  EXPECT_FALSE(is_informational({}, VitestVersion{3, 2, 7}));
+  EXPECT_FALSE(is_informational({"list"}, VitestVersion{3, 2, 7}));
+  EXPECT_FALSE(is_informational({"run", "init"}, VitestVersion{3, 2, 7}));
 }
 
 TEST(SingleWorker, EnvironmentCoversEveryVersionWithMinAndMax) {
