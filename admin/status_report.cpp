@@ -35,26 +35,10 @@ std::string stale_reason(StaleRecord::Kind kind, pid_t pid, std::uint64_t start_
   return kind == StaleRecord::Kind::holder ? "slot lock released" : "waiter mark released";
 }
 
-Result<StatusReport> collect_status(QueueStore& queue, std::chrono::milliseconds lock_wait) {
-  TableSnapshot view;
-  {
-    VQ_TRY_ASSIGN(pass, queue.update(lock_wait));
-    view = pass->snapshot();
-  }
+namespace {
 
+void add_active(StatusReport& report, const TableSnapshot& view, bool readable) {
   const Table& t = *view.table;
-  StatusReport report;
-  report.queue_dir = queue.dir().path();
-  // Group mode keeps no log (see open_event_log).
-  report.log_file = queue.dir().group() ? "" : queue.dir().file(k_log_file);
-  report.taken_ms = wall_ms();
-  report.table = check_header(t.header);
-  bool readable = report.table == HeaderCheck::valid;
-  if (readable) {
-    report.limit = static_cast<int>(t.header.limit);
-    report.paused = t.header.paused == 1;
-  }
-
   for (const Holder& holder : view.holders) {
     ActiveRun run;
     static_cast<Holder&>(run) = holder;
@@ -69,11 +53,10 @@ Result<StatusReport> collect_status(QueueStore& queue, std::chrono::milliseconds
     if (run.has_record) run.runtime_s = seconds_between(run.admitted_ms, report.taken_ms);
     report.active.push_back(std::move(run));
   }
-  if (!readable) {
-    for (const auto& mark : view.waiter_marks) report.unrecorded_waiters += mark ? 1 : 0;
-    return report;
-  }
+}
 
+void judge_slot_records(StatusReport& report, const TableSnapshot& view) {
+  const Table& t = *view.table;
   for (int i = 0; i < k_max_slots; ++i) {
     const SlotRecord& record = t.slots[i];
     if (is_empty(record)) continue;
@@ -87,7 +70,10 @@ Result<StatusReport> collect_status(QueueStore& queue, std::chrono::milliseconds
                      std::string(get_text(record.agent)), record.start_time);
     }
   }
+}
 
+void judge_waiter_records(StatusReport& report, const TableSnapshot& view) {
+  const Table& t = *view.table;
   std::vector<int> live;
   std::vector<char> live_state(k_max_waiters, '?');  // from the one /proc read per waiter
   for (int i = 0; i < k_max_waiters; ++i) {
@@ -123,6 +109,35 @@ Result<StatusReport> collect_status(QueueStore& queue, std::chrono::milliseconds
     run.stopped = is_stopped(ProcStat{live_state[live[n]]});
     report.waiting.push_back(std::move(run));
   }
+}
+
+}  // namespace
+
+Result<StatusReport> collect_status(QueueStore& queue, std::chrono::milliseconds lock_wait) {
+  TableSnapshot view;
+  {
+    VQ_TRY_ASSIGN(pass, queue.update(lock_wait));
+    view = pass->snapshot();
+  }
+  const Table& t = *view.table;
+  StatusReport report;
+  report.queue_dir = queue.dir().path();
+  // Group mode keeps no log (see open_event_log).
+  report.log_file = queue.dir().group() ? "" : queue.dir().file(k_log_file);
+  report.taken_ms = wall_ms();
+  report.table = check_header(t.header);
+  const bool readable = report.table == HeaderCheck::valid;
+  if (readable) {
+    report.limit = static_cast<int>(t.header.limit);
+    report.paused = t.header.paused == 1;
+  }
+  add_active(report, view, readable);
+  if (!readable) {
+    for (const auto& mark : view.waiter_marks) report.unrecorded_waiters += mark ? 1 : 0;
+    return report;
+  }
+  judge_slot_records(report, view);
+  judge_waiter_records(report, view);
   return report;
 }
 

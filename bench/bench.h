@@ -15,6 +15,7 @@ namespace vq::bench {
 struct Context {
   std::string build_dir;
   std::string shim;           // build/shims/vitest
+  std::string baseline_shim;  // another build's shim to compare with (--baseline-shim), or empty
   std::string fake;           // bench_fake
   std::string spawn_loop;     // posix_spawn loop helper
   std::string rss_probe;      // prints its own VmRSS

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "bench.h"
 
@@ -69,6 +70,7 @@ void run_handoff(const Context& context, Report& report) {
   Figure floor{"handoff", "pidfd floor"};
   Figure flock{"handoff", "flock"};
   Figure sem{"handoff", "sem"};
+  Figure baseline{"handoff", "vq baseline"};
   for (int batch = 0; batch < batches; ++batch) {
     std::string dir = fresh_dir(context, "handoff");
     auto gaps = handoffs({context.shim, "run"},
@@ -76,6 +78,13 @@ void run_handoff(const Context& context, Report& report) {
                                    "VQ_QUEUE_TIMEOUT=0", "VQ_REAL_VITEST=" + context.fake}),
                          per_batch, dir + "/vq.record");
     vq.samples.insert(vq.samples.end(), gaps.begin(), gaps.end());
+    if (!context.baseline_shim.empty()) {
+      gaps = handoffs({context.baseline_shim, "run"},
+                      base_env({"VQ_QUEUE_DIR=" + dir + "/baseline-queue", "VQ_MAX_PROCESSES=1",
+                                "VQ_QUEUE_TIMEOUT=0", "VQ_REAL_VITEST=" + context.fake}),
+                      per_batch, dir + "/baseline.record");
+      baseline.samples.insert(baseline.samples.end(), gaps.begin(), gaps.end());
+    }
     gaps = pidfd_chain(context, per_batch, dir + "/floor.record");
     floor.samples.insert(floor.samples.end(), gaps.begin(), gaps.end());
     if (context.have_flock) {
@@ -98,10 +107,21 @@ void run_handoff(const Context& context, Report& report) {
   report.targets.push_back({"handoff p50", 1.0, "ms", median(vq.samples)});
   report.targets.push_back({"handoff p99", 5.0, "ms", percentile(vq.samples, 99)});
   floor.note = "poll() on a pidfd of the previous run, then exec: no queue at all";
+  if (!context.baseline_shim.empty()) {
+    char note[200];
+    std::snprintf(note, sizeof note,
+                  "handoff p50 over the pidfd floor: vq %.2fx, baseline build %.2fx",
+                  median(vq.samples) / median(floor.samples),
+                  median(baseline.samples) / median(floor.samples));
+    report.notes.push_back(note);
+  } else {
+    baseline.note = "skipped: no --baseline-shim";
+  }
   report.figures.push_back(std::move(vq));
   report.figures.push_back(std::move(floor));
   report.figures.push_back(std::move(flock));
   report.figures.push_back(std::move(sem));
+  report.figures.push_back(std::move(baseline));
 }
 
 }  // namespace vq::bench

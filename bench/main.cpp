@@ -45,6 +45,10 @@ int main(int argc, char** argv) {
   app.add_option("--only", only,
                  "scenarios to run (overhead handoff throughput memory preload admin)")
       ->check(CLI::IsMember({"overhead", "handoff", "throughput", "memory", "preload", "admin"}));
+  app.add_option("--baseline-shim", context.baseline_shim,
+                 "another build's vitest shim, measured beside this one in overhead and handoff "
+                 "(bench/run --baseline REV)")
+      ->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
 
   const std::string& b = context.build_dir;

@@ -27,6 +27,7 @@ void run_overhead(const Context& context, Report& report) {
       {"vq", {context.shim, "run"}, shim_env, true},
       {"exec floor", {context.exec_floor, context.fake}, fake_env, true},
       {"flock", {"flock", lock, context.fake}, fake_env, context.have_flock},
+      {"vq baseline", {context.baseline_shim, "run"}, shim_env, !context.baseline_shim.empty()},
       {"sem",
        {"sem", "--fg", "-j4", "--id", "vq-bench-overhead-" + queue.substr(queue.size() - 2),
         context.fake},
@@ -36,7 +37,10 @@ void run_overhead(const Context& context, Report& report) {
   std::vector<Figure> figures;
   for (const auto& variant : variants) {
     Figure figure{"overhead", variant.name};
-    if (!variant.enabled) figure.note = "skipped: " + variant.argv[0] + " is not installed";
+    if (!variant.enabled) {
+      figure.note = variant.argv[0].empty() ? "skipped: no --baseline-shim"
+                                            : "skipped: " + variant.argv[0] + " is not installed";
+    }
     figures.push_back(figure);
   }
   // GNU sem starts perl each time (~100 ms): fewer runs, or it would dominate the suite.
@@ -58,6 +62,17 @@ void run_overhead(const Context& context, Report& report) {
                 median(figures[2].samples) - direct,
                 median(figures[1].samples) - median(figures[2].samples));
   report.notes.push_back(note);
+  if (!context.baseline_shim.empty()) {
+    std::snprintf(
+        note, sizeof note,
+        "overhead: vq's own work (minus the exec floor) %.3f ms, baseline build's %.3f ms:"
+        " ratio %.2f",
+        median(figures[1].samples) - median(figures[2].samples),
+        median(figures[4].samples) - median(figures[2].samples),
+        (median(figures[1].samples) - median(figures[2].samples)) /
+            (median(figures[4].samples) - median(figures[2].samples)));
+    report.notes.push_back(note);
+  }
   for (auto& figure : figures) report.figures.push_back(std::move(figure));
 }
 

@@ -47,25 +47,6 @@ int lock_fd_floor() {
 
 void on_wait_tick(int) {}
 
-// A holder that is stopped (Ctrl-Z, SIGSTOP, a debugger) keeps the lock until it continues; one
-// that is running only means many processes took turns with it for the whole wait.
-Error lock_timeout(std::optional<pid_t> holder, std::chrono::milliseconds limit) {
-  std::optional<ProcStat> stat;
-  if (holder) stat = read_proc_stat(*holder);
-  const bool stopped = stat && is_stopped(*stat);
-  if (!holder || stopped || !stat) {
-    std::string who = holder ? "pid " + std::to_string(*holder) : "another process";
-    return Error{"the slot table has been locked by " + who + " for over " +
-                     std::to_string(limit.count()) + " ms (" +
-                     (stopped ? "stopped" : "stopped or stuck?") + ")",
-                 ETIMEDOUT, ErrorKind::lock_stuck};
-  }
-  return Error{"the slot table stayed busy for over " + std::to_string(limit.count()) +
-                   " ms: many vq processes are taking turns with it (last pid " +
-                   std::to_string(*holder) + ")",
-               ETIMEDOUT, ErrorKind::lock_busy};
-}
-
 // While alive, SIGALRM interrupts a blocking fcntl in this thread every `tick` (a no-op handler
 // without SA_RESTART), so F_SETLKW can be bounded: a repeating timer, because a single one could
 // fire just before the call starts to block, and one aimed at this thread (SIGEV_THREAD_ID), so
@@ -114,6 +95,21 @@ class WaitTicks {
 
 }  // namespace
 
+Error update_lock_timeout(std::optional<pid_t> first_holder, std::optional<pid_t> last_holder,
+                          bool last_stopped, std::chrono::milliseconds limit) {
+  const std::string ms = std::to_string(limit.count());
+  if (last_holder && first_holder && *first_holder != *last_holder && !last_stopped) {
+    return Error{"the slot table stayed busy for over " + ms +
+                     " ms: many vq processes took turns with its lock (last pid " +
+                     std::to_string(*last_holder) + ")",
+                 ETIMEDOUT, ErrorKind::lock_busy};
+  }
+  std::string who = last_holder ? "pid " + std::to_string(*last_holder) : "another process";
+  return Error{"the slot table has been locked by " + who + " for over " + ms + " ms (" +
+                   (last_stopped ? "stopped" : "stopped or stuck?") + ")",
+               ETIMEDOUT, ErrorKind::lock_stuck};
+}
+
 Result<LockFile> LockFile::open(const QueueDir& dir) {
   auto fd = dir.open_file(k_lock_file, O_RDWR);
   if (!fd) return fd.error();
@@ -160,10 +156,12 @@ Result<LockFile::UpdateGuard> LockFile::lock_update(std::chrono::milliseconds li
   // timer (none left), the old way: F_SETLK with a short backoff.
   const auto deadline = std::chrono::steady_clock::now() + limit;
   int error = 0;
+  std::optional<pid_t> first_holder;
   {
     struct flock lock = byte_range(F_WRLCK, k_update_lock_byte, 1);
     if (::fcntl(m_fd, F_SETLK, &lock) == 0) return UpdateGuard(m_fd, saved);
     error = errno;
+    first_holder = holder_of(m_fd, k_update_lock_byte);
     std::optional<WaitTicks> ticks;
     if (error == EAGAIN || error == EACCES) ticks.emplace(std::chrono::microseconds(50'000));
     const bool blocking = ticks && ticks->armed();
@@ -186,7 +184,10 @@ Result<LockFile::UpdateGuard> LockFile::lock_update(std::chrono::milliseconds li
     return Error::from_errno("cannot lock the slot table", error);
   }
   ::sigprocmask(SIG_SETMASK, &saved, nullptr);
-  return lock_timeout(holder_of(m_fd, k_update_lock_byte), limit);
+  std::optional<pid_t> last_holder = holder_of(m_fd, k_update_lock_byte);
+  std::optional<ProcStat> stat;
+  if (last_holder) stat = read_proc_stat(*last_holder);
+  return update_lock_timeout(first_holder, last_holder, stat && is_stopped(*stat), limit);
 }
 
 bool LockFile::try_take_slot(int index) {

@@ -29,6 +29,12 @@ inline constexpr off_t k_update_lock_byte = 0;
 inline constexpr off_t k_first_slot_byte = 1;
 inline constexpr off_t k_first_waiter_byte = 1024;
 
+// The error for an update lock not had within `limit`: the lock is stuck when one process held it
+// all along or its holder is stopped (Ctrl-Z, SIGSTOP, a debugger; it keeps the lock until it
+// continues); busy when it changed hands meanwhile (a burst of launches, nobody at fault).
+Error update_lock_timeout(std::optional<pid_t> first_holder, std::optional<pid_t> last_holder,
+                          bool last_stopped, std::chrono::milliseconds limit);
+
 class LockFile {
  public:
   static Result<LockFile> open(const QueueDir& dir);

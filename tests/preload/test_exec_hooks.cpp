@@ -152,7 +152,8 @@ TEST_P(ExecHookTest, WithoutThePreloadTheSameBinVitestLaunchIsNotQueued) {
 }
 
 // node running …/node_modules/vitest/vitest.mjs: the fake stands in for node (same name).
-// vitest 5.1.2 in package.json: the shim adds --no-file-parallelism, and nothing else changes.
+// vitest 5.1.2 in package.json: the shim adds --no-file-parallelism and the opt-out of vitest
+// 5's isolate hint (which the forced single worker would set off), and nothing else changes.
 TEST_P(ExecHookTest, NodeRunningVitestMjsIsQueuedWithArgvUnchangedButForOneWorkerFlags) {
   const std::string project = make_project("P", "5.1.2");
   const std::string script = project + "/node_modules/vitest/vitest.mjs";
@@ -168,7 +169,7 @@ TEST_P(ExecHookTest, NodeRunningVitestMjsIsQueuedWithArgvUnchangedButForOneWorke
   const pid_t pid = launched_pid(hooked);
   EXPECT_EQ(std::regex_replace(hooked.out, std::regex("VQ_HOLDER=[0-9]+:[0-9]+"), "VQ_HOLDER=<h>"),
             argv_lines({"node", "--enable-source-maps", script, "run", "--no-file-parallelism",
-                        "--", "x"}) +
+                        "--experimental.diagnostics.isolate=false", "--", "x"}) +
                 env_line("VQ_HOLDER", "<h>") + env_line("VQ_ROUTED", std::to_string(pid)) +
                 env_unset("VQ_REDIRECT") + env_line("VITEST_MAX_WORKERS", "1") +
                 std::regex_replace(probe_report(), std::regex("<pid>"), std::to_string(pid)));

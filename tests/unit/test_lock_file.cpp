@@ -186,8 +186,26 @@ TEST(LockFile, UpdateLockHeldByAStoppedProcessGivesUpNamingIt) {
   ASSERT_FALSE(guard.ok());
   EXPECT_NE(guard.error().message.find("pid " + std::to_string(child)), std::string::npos)
       << guard.error().message;
+  EXPECT_EQ(guard.error().kind, ErrorKind::lock_stuck);
+  EXPECT_NE(guard.error().message.find("(stopped)"), std::string::npos) << guard.error().message;
   kill_and_reap(child);
   EXPECT_TRUE(locks->lock_update(std::chrono::milliseconds(200)).ok());
+}
+
+// A burst of launches keeps the lock busy without anyone being stopped: that is contention, and
+// is not reported as a stopped or stuck process.
+TEST(LockFile, AnUpdateLockThatChangedHandsIsBusyNotStuck) {
+  Error busy = update_lock_timeout(101, 202, false, std::chrono::milliseconds(250));
+  EXPECT_EQ(busy.kind, ErrorKind::lock_busy);
+  EXPECT_EQ(busy.message.find("stuck"), std::string::npos) << busy.message;
+  EXPECT_NE(busy.message.find("busy"), std::string::npos) << busy.message;
+
+  Error held = update_lock_timeout(101, 101, false, std::chrono::milliseconds(250));
+  EXPECT_EQ(held.kind, ErrorKind::lock_stuck);
+  EXPECT_NE(held.message.find("pid 101"), std::string::npos) << held.message;
+  Error stopped = update_lock_timeout(101, 202, true, std::chrono::milliseconds(250));
+  EXPECT_EQ(stopped.kind, ErrorKind::lock_stuck);
+  EXPECT_NE(stopped.message.find("(stopped)"), std::string::npos) << stopped.message;
 }
 
 }  // namespace
