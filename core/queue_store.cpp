@@ -147,22 +147,19 @@ bool QueueStore::in_place() const {
   return m_dir.still_at_path() && m_dir.holds(k_lock_file, m_locks.fd());
 }
 
-Status QueueStore::rejoin(const std::string& agent_for_log) {
+Result<std::vector<Holder>> QueueStore::reopen(const std::string& agent_for_log) {
   // Read without the old update lock: it no longer excludes anyone that opened the new files.
   std::vector<Holder> carried = judge_holders(m_table.table(), m_locks);
   VQ_TRY_ASSIGN(fresh, attach(m_dir.path(), m_log_level, m_dir.group()));
   const int seed = m_seed_limit;
   *this = std::move(*fresh);  // closes the old lock file, dropping this process's locks on it
   m_seed_limit = seed;
-  VQ_TRY_ASSIGN(pass, update(k_open_wait));
-  VQ_TRY(pass->ensure_header(agent_for_log));
-  pass->adopt(carried, agent_for_log);
   QueueEvent event{EventType::queue_replaced, agent_for_log};
   event.detail = "the lock file or directory at " + m_dir.path() +
                  " was removed or replaced; rejoined, carrying " + std::to_string(carried.size()) +
                  " holders";
   record(event);
-  return ok_status();
+  return carried;
 }
 
 Status QueueStore::hand_over_to_exec() {

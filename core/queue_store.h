@@ -109,10 +109,11 @@ class QueueStore {
   // path. When not (an age-based /tmp cleaner, a user), newcomers lock another file and cannot
   // see this store's holders and waiters: a waiter must rejoin.
   bool in_place() const;
-  // Opens the queue at its path again (creating what is missing) and carries the live holders
-  // this store sees into the new table, where they count until they exit. Drops this process's
-  // locks on the old lock file, so call it holding no slot.
-  Status rejoin(const std::string& agent_for_log);
+  // Opens the queue at its path again (creating what is missing) in place of the files this
+  // store has, and returns the live holders seen on the old ones, which the caller adopts
+  // (Pass::adopt) in its next pass. Drops this process's locks on the old lock file, so call it
+  // holding no slot and no pass. On failure nothing changed: the store keeps its old files.
+  Result<std::vector<Holder>> reopen(const std::string& agent_for_log);
 
   // Gives up waiter record `index` without the update lock: others then judge it gone.
   void unmark_waiter(int index) { m_locks.unmark_waiter(index); }

@@ -11,9 +11,15 @@
 namespace vq {
 namespace {
 
-LiveMarks live_marks_of(const LockFile& locks) {
+// The holders of a removed `slots.lock` at this queue's path, for a table not yet made.
+std::vector<Holder> orphans_of(const QueueDir& dir) {
+  return holders_of_removed_lock_file(canonical_path(dir.path()) + "/" + k_lock_file, k_max_slots);
+}
+
+// Who is live: `holders` (the kernel's, or judge_holders' with records counted) and the marks.
+LiveMarks live_marks_of(const LockFile& locks, std::vector<Holder> holders) {
   LiveMarks live;
-  live.holders = locks.holders(k_max_slots);
+  live.holders = std::move(holders);
   for (int i = 0; i < k_max_waiters; ++i) {
     if (auto pid = locks.waiter_mark_holder(i)) live.waiters.push_back(*pid);
   }
@@ -50,10 +56,7 @@ TableSnapshot QueueStore::Pass::snapshot() {
   const HeaderCheck check = check_header(snapshot.table->header);
   if (check == HeaderCheck::blank) {
     // A table not yet made, under live runs: the directory was removed while they held slots.
-    for (Holder& orphan : holders_of_removed_lock_file(
-             canonical_path(m_store.m_dir.path()) + "/" + k_lock_file, k_max_slots)) {
-      snapshot.holders.push_back(std::move(orphan));
-    }
+    for (Holder& orphan : orphans_of(m_store.m_dir)) snapshot.holders.push_back(std::move(orphan));
   }
   const bool valid = check == HeaderCheck::valid;
   for (int i = 0; i < k_max_waiters; ++i) {
@@ -92,7 +95,13 @@ std::vector<RemovedRecord> QueueStore::Pass::remove_stale(const std::string& age
 }
 
 LiveMarks QueueStore::Pass::live_marks() const {
-  return live_marks_of(m_store.m_locks);
+  // Holders counted from their records (their lock file was removed or replaced) lose their
+  // records in a rebuild too, and with them the only thing that counts them.
+  std::vector<Holder> holders = judge_holders(table(), m_store.m_locks);
+  if (header_check() == HeaderCheck::blank) {
+    for (Holder& orphan : orphans_of(m_store.m_dir)) holders.push_back(std::move(orphan));
+  }
+  return live_marks_of(m_store.m_locks, std::move(holders));
 }
 
 void QueueStore::Pass::rebuild(int limit, bool paused) {
@@ -112,7 +121,9 @@ Result<QueueStore::Rebuilt> QueueStore::rebuild(const std::string& path, std::op
     rebuilt.table_state = "unreadable: " + store.error().message;
     VQ_TRY_ASSIGN(locks, LockFile::open(*dir));
     VQ_TRY_ASSIGN(guard, locks->lock_update(lock_wait));
-    rebuilt.live = live_marks_of(*locks);
+    std::vector<Holder> holders = locks->holders(k_max_slots);
+    for (Holder& orphan : orphans_of(*dir)) holders.push_back(std::move(orphan));
+    rebuilt.live = live_marks_of(*locks, std::move(holders));
     if (!force && rebuilt.live.any()) {
       rebuilt.refused = true;
       return rebuilt;

@@ -94,22 +94,32 @@ Result<Acquired> WaitSession::run() {
 }
 
 Result<WaitSession::PassOutcome> WaitSession::pass() {
-  // The first pass has just opened the files; later ones check that they are still the queue's.
-  if (m_ticket != 0 && !m_store.in_place()) VQ_TRY(rejoin());
   // A short wait per pass: if the lock is stuck, the pass ends and signals and the timeout are
   // still noticed by the sleep that follows.
-  auto locked = m_store.update(k_update_wait_per_pass);
-  if (locked) {
-    m_snapshot.note.clear();
-    auto outcome = pass_locked(*locked);
-    if (!outcome && m_index >= 0) {
-      // With the update lock held: dropping the mark is enough, the record then reads as gone.
-      m_store.unmark_waiter(m_index);
-      m_index = -1;
-    }
-    return outcome;
+  {
+    auto locked = m_store.update(k_update_wait_per_pass);
+    if (!locked) return lock_not_had(locked.error());
+    // Checked under the lock, so nothing is claimed on files newcomers no longer see.
+    if (m_store.in_place()) return locked_pass(*locked);
   }
-  const Error& error = locked.error();
+  rejoin();
+  auto locked = m_store.update(k_update_wait_per_pass);
+  if (!locked) return lock_not_had(locked.error());
+  return locked_pass(*locked);
+}
+
+Result<WaitSession::PassOutcome> WaitSession::locked_pass(QueueStore::Pass& pass) {
+  m_snapshot.note.clear();
+  auto outcome = pass_locked(pass);
+  if (!outcome && m_index >= 0) {
+    // With the update lock held: dropping the mark is enough, the record then reads as gone.
+    m_store.unmark_waiter(m_index);
+    m_index = -1;
+  }
+  return outcome;
+}
+
+Result<WaitSession::PassOutcome> WaitSession::lock_not_had(const Error& error) {
   if (!is_lock_timeout(error)) {
     if (m_index >= 0) m_store.unmark_waiter(m_index);
     m_index = -1;
@@ -133,6 +143,10 @@ Result<WaitSession::PassOutcome> WaitSession::pass() {
 Result<WaitSession::PassOutcome> WaitSession::pass_locked(QueueStore::Pass& pass) {
   const std::string& agent = m_run.agent.id;
   VQ_TRY(pass.ensure_header(agent));
+  if (!m_carried.empty()) {
+    pass.adopt(m_carried, agent);
+    m_carried.clear();
+  }
   std::vector<Holder> holders = pass.scan_holders(agent);
 
   // A launch that finds nobody waiting and a slot free is admitted without a waiter record or
@@ -169,13 +183,25 @@ Result<WaitSession::PassOutcome> WaitSession::pass_locked(QueueStore::Pass& pass
   return outcome;
 }
 
-// Our record, mark and FIFOs are in the old files, which newcomers no longer see: take a place
-// in the queue now at the path, with our ticket, so our turn is kept.
-Status WaitSession::rejoin() {
+// Our record, mark and FIFOs are in files newcomers no longer see: move to the queue now at the
+// path, where the next pass takes a place with our ticket (so our turn is kept) and adopts the
+// holders seen on the old files. If the path cannot be opened, keep waiting on the old files.
+void WaitSession::rejoin() {
+  auto carried = m_store.reopen(m_run.agent.id);
+  if (!carried) {
+    if (!m_warned_reopen) {
+      QueueEvent event{EventType::queue_replaced, m_run.agent.id};
+      event.detail = "cannot open the queue at its path again (" + carried.error().message +
+                     "); waiting on the files already open";
+      m_store.record(event);
+      m_warned_reopen = true;
+    }
+    return;
+  }
   m_wake.reset();
   m_turn.reset();
   m_index = -1;
-  return m_store.rejoin(m_run.agent.id);
+  m_carried.insert(m_carried.end(), carried->begin(), carried->end());
 }
 
 void WaitSession::take_place(QueueStore::Pass& pass) {

@@ -86,7 +86,9 @@ class WaitSession {
 
   Result<PassOutcome> pass();
   Result<PassOutcome> pass_locked(QueueStore::Pass& pass);
-  Status rejoin();
+  Result<PassOutcome> locked_pass(QueueStore::Pass& pass);
+  Result<PassOutcome> lock_not_had(const Error& error);
+  void rejoin();
   void take_place(QueueStore::Pass& pass);
   bool try_admit(QueueStore::Pass& pass, const std::vector<Holder>& holders, PassOutcome& outcome);
   void plan_sleep(const QueueScene& scene, const StateOf& state_of,
@@ -125,6 +127,9 @@ class WaitSession {
   // Our own FIFO, poked by the waiter ahead of us when it is admitted (wake_signal.h).
   std::optional<WakeListener> m_turn;
   PokeBudget m_pokes;
+  // Holders seen on a removed or replaced lock file, to adopt into the new table in the next pass.
+  std::vector<Holder> m_carried;
+  bool m_warned_reopen = false;
 };
 
 }  // namespace vq

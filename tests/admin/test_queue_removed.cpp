@@ -3,6 +3,7 @@
 // removes the whole queue directory while runs hold and wait. The runs that hold slots on the
 // old lock file must still count: no newcomer is admitted past them, status shows them, and
 // cleanup never removes their records. Counted by the fake's own records.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,6 +102,66 @@ TEST_P(QueueRemovedTest, RunsOnTheOldFilesStillCountAndNewcomersWaitForThem) {
   const auto events = records();
   EXPECT_EQ(events.size(), 10u) << read_file(record_path());
   EXPECT_LE(max_overlap(events), 2) << read_file(record_path());
+}
+
+using QueueReplacedTest = AdminTest;
+
+// A waiter that finds its lock file replaced while someone holds the new file's update lock keeps
+// waiting (and adopts the holders it saw once it gets the lock), rather than running unqueued.
+TEST_F(QueueReplacedTest, AWaiterThatRejoinsWhileTheNewLockIsBusyKeepsWaiting) {
+  std::vector<Process> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.push_back(
+        start_holder("holder" + std::to_string(i), with(k_limit_two, {{"FAKE_SLEEP_MS", "3000"}})));
+  }
+  Process waiter = start_waiter("waiter", with(k_limit_two, {{"FAKE_SLEEP_MS", "200"}}));
+  const std::string lock = queue_dir() + "/slots.lock";
+  const std::string other = queue_dir() + "/new.lock";
+  write_file(other, "", 0600);
+  ASSERT_EQ(::rename(other.c_str(), lock.c_str()), 0);
+  // Byte 0 of the new file, the update lock, held for 1.5 s: a vq process slow inside an update.
+  int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  struct flock update {};
+  update.l_type = F_WRLCK;
+  update.l_whence = SEEK_SET;
+  update.l_start = 0;
+  update.l_len = 1;
+  ASSERT_EQ(::fcntl(fd, F_SETLK, &update), 0);
+  sleep_for_ms(1500);
+  ::close(fd);
+
+  for (auto& run : holders) ASSERT_TRUE(run.wait(60s));
+  const auto status = waiter.wait(60s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(describe_status(*status), exited(0)) << waiter.stderr_text();
+  EXPECT_EQ(waiter.stderr_text().find("without the queue"), std::string::npos)
+      << waiter.stderr_text();
+  EXPECT_LE(max_overlap(records()), 2) << read_file(record_path());
+}
+
+// reset rebuilds the table, and with it the records that alone count holders whose lock file was
+// removed: it refuses without --force, as for any live run.
+TEST_F(QueueReplacedTest, ResetRefusesWhileHoldersAreCountedFromTheirRecords) {
+  std::vector<Process> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.push_back(
+        start_holder("holder" + std::to_string(i), with(k_limit_two, {{"FAKE_SLEEP_MS", "2500"}})));
+  }
+  ASSERT_EQ(::unlink((queue_dir() + "/slots.lock").c_str()), 0);
+  EXPECT_EQ(status_json().at("busy"), 2);
+  const AdminResult reset = admin({"reset"});
+  EXPECT_NE(reset.status, 0) << reset.out << reset.err;
+  EXPECT_NE(reset.err.find("refusing"), std::string::npos) << reset.err;
+  std::vector<Process> newcomers;
+  for (int i = 0; i < 2; ++i) {
+    newcomers.emplace_back(
+        shim_launch("new" + std::to_string(i), with(k_limit_two, {{"FAKE_SLEEP_MS", "300"}})));
+  }
+  for (auto* group : {&holders, &newcomers}) {
+    for (auto& run : *group) ASSERT_TRUE(run.wait(60s));
+  }
+  EXPECT_LE(max_overlap(records()), 2) << read_file(record_path());
 }
 
 INSTANTIATE_TEST_SUITE_P(Removals, QueueRemovedTest,

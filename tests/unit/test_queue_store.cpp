@@ -271,7 +271,7 @@ TEST(QueueStore, AStoreNoticesItsLockFileRemovedOrReplaced) {
   EXPECT_TRUE(queue->in_place());
   ASSERT_EQ(::unlink((tmp / "q/slots.lock").c_str()), 0);
   EXPECT_FALSE(queue->in_place());
-  ASSERT_TRUE(queue->rejoin("test").ok());
+  ASSERT_TRUE(queue->reopen("test").ok());
   EXPECT_TRUE(queue->in_place());
 }
 
