@@ -53,6 +53,10 @@ const char* event_name(EventType type) {
       return "resumed";
     case EventType::reset:
       return "reset";
+    case EventType::failed_open:
+      return "failed-open";
+    case EventType::refused:
+      return "refused";
   }
   return "unknown";
 }
@@ -65,6 +69,8 @@ bool is_warning(EventType type) {
     case EventType::timed_out:
     case EventType::queue_replaced:
     case EventType::reset:
+    case EventType::failed_open:
+    case EventType::refused:
       return true;
     default:
       return false;

@@ -31,6 +31,8 @@ enum class EventType {
   paused,               // vq-admin pause
   resumed,              // vq-admin resume
   reset,                // vq-admin reset rebuilt the table
+  failed_open,          // the queue cannot be used: the run goes ahead unqueued
+  refused,              // the queue cannot be used and VQ_FAIL_CLOSED=1: the run is refused
 };
 
 const char* event_name(EventType type);

@@ -117,6 +117,16 @@ Result<QueueStore> QueueStore::attach(const std::string& path, const std::string
                     log_level);
 }
 
+Result<QueueStore> QueueStore::open_for_launch(const std::string& path, int seed_limit,
+                                               const std::string& log_level,
+                                               std::optional<gid_t> group) {
+  VQ_TRY_ASSIGN(attached, attach(path, log_level, group));
+  QueueStore store = std::move(*attached);
+  store.m_seed_limit = seed_limit;
+  store.freshen();
+  return store;
+}
+
 Result<QueueStore> QueueStore::open(const std::string& path, int seed_limit,
                                     const std::string& log_level, std::optional<gid_t> group) {
   VQ_TRY_ASSIGN(attached, attach(path, log_level, group));

@@ -78,6 +78,11 @@ class QueueStore {
   static Result<QueueStore> open(const std::string& path, int seed_limit,
                                  const std::string& log_level,
                                  std::optional<gid_t> group = std::nullopt);
+  // The shim's open: like open, but the table is checked and repaired by the wait session's
+  // first pass under the update lock (QueueStore::Pass::ensure_header), not in a pass of its own.
+  static Result<QueueStore> open_for_launch(const std::string& path, int seed_limit,
+                                            const std::string& log_level,
+                                            std::optional<gid_t> group = std::nullopt);
   // Opens the queue without initialising or repairing its table: for vq-admin, which reports a
   // damaged table (and rebuilds it only when asked) instead of silently starting over.
   static Result<QueueStore> attach(const std::string& path, const std::string& log_level,

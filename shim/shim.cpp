@@ -128,7 +128,9 @@ bool inside_holder_tree(const Config& config) {
 int queue_unusable(const Config& config, const std::string& queue_path, const Error& error) {
   if (auto dir = QueueDir::open(queue_path, config.group)) {
     EventLog log = open_event_log(*dir, config.log_level);
-    log.warn("-", config.fail_closed ? "refused" : "failed-open", error.message);
+    QueueEvent event{config.fail_closed ? EventType::refused : EventType::failed_open, "-"};
+    event.detail = error.message;
+    log_event(log, event);
   }
   if (config.fail_closed) {
     say("vq: error: " + error.message +
@@ -267,7 +269,8 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
                VitestExec& vitest) {
   WaitSignals signals;
   std::string queue_path = queue_dir_path(config);
-  auto queue = QueueStore::open(queue_path, config.limit, config.log_level, config.group);
+  auto queue =
+      QueueStore::open_for_launch(queue_path, config.limit, config.log_level, config.group);
   if (!queue) {
     if (int status = queue_unusable(config, queue_path, queue.error()); status != 0) return status;
     signals.restore();
