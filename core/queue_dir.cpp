@@ -336,18 +336,13 @@ bool same_file(const struct stat& a, const struct stat& b) {
 
 }  // namespace
 
-bool QueueDir::still_at_path() const {
-  struct stat open_dir {
-  }, at_path{};
-  return ::fstat(m_fd, &open_dir) == 0 && open_dir.st_nlink > 0 &&
-         ::lstat(m_path.c_str(), &at_path) == 0 && same_file(open_dir, at_path);
-}
-
 bool QueueDir::holds(const char* name, int fd) const {
-  struct stat open_file {
-  }, at_path{};
-  return ::fstat(fd, &open_file) == 0 && open_file.st_nlink > 0 &&
-         ::fstatat(m_fd, name, &at_path, AT_SYMLINK_NOFOLLOW) == 0 && same_file(open_file, at_path);
+  struct stat open_dir {};
+  struct stat open_file {};
+  struct stat at_path {};
+  return ::fstat(m_fd, &open_dir) == 0 && open_dir.st_nlink > 0 && ::fstat(fd, &open_file) == 0 &&
+         open_file.st_nlink > 0 && ::fstatat(m_fd, name, &at_path, AT_SYMLINK_NOFOLLOW) == 0 &&
+         same_file(open_file, at_path);
 }
 
 void QueueDir::touch(const char* name) const {

@@ -1,5 +1,6 @@
 #include "queue_store.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,8 @@ constexpr time_t k_freshen_after_s = 3600;
 
 // Alive, and the very process the record names (not a later one with its pid).
 bool is_alive_as(pid_t pid, std::uint64_t start_time) {
+  // Most such records are of runs that just ended: a signal 0 tells them gone without a path walk.
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
   auto stat = read_proc_stat(pid);
   return stat && !has_exited(*stat) && stat->start_time == start_time;
 }
@@ -154,7 +157,7 @@ void QueueStore::freshen() const {
 }
 
 bool QueueStore::in_place() const {
-  return m_dir.still_at_path() && m_dir.holds(k_lock_file, m_locks.fd());
+  return m_dir.holds(k_lock_file, m_locks.fd());
 }
 
 Result<std::vector<Holder>> QueueStore::reopen(const std::string& agent_for_log) {

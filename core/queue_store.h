@@ -110,9 +110,10 @@ class QueueStore {
   EventLog& log() { return m_log; }
   void record(const QueueEvent& event) { log_event(m_log, event); }
 
-  // Whether the directory and lock file this store has open are still the ones at the queue's
-  // path. When not (an age-based /tmp cleaner, a user), newcomers lock another file and cannot
-  // see this store's holders and waiters: a waiter must rejoin.
+  // Whether the lock file this store has open is still the one in its directory, and that
+  // directory not removed (a directory renamed away whole is not noticed). When not (an age-based
+  // /tmp cleaner, a user), newcomers lock another file and cannot see this store's holders and
+  // waiters: a waiter must rejoin.
   bool in_place() const;
   // Opens the queue at its path again (creating what is missing) in place of the files this
   // store has, and returns the live holders seen on the old ones, which the caller adopts
