@@ -16,11 +16,6 @@ namespace {
 constexpr int k_rescan_ms = 500;
 // How long one pass waits for the update lock before it sleeps and tries again.
 constexpr std::chrono::milliseconds k_update_wait_per_pass{250};
-// Rescans that pokes of the FIFOs may cause: a burst, then this many a second. Anyone who can
-// open the FIFOs (a group member) could otherwise keep every waiter rescanning; real pokes (an
-// admission ahead, a header change) come a few a second at most.
-constexpr double k_poke_burst = 10;
-constexpr double k_pokes_per_s = 50;
 
 int pidfd_open(pid_t pid) {
   return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
@@ -348,29 +343,6 @@ int WaitSession::sleep_ms(bool changed) {
     wait_ms = std::clamp(static_cast<int>(left_ms), 0, wait_ms);
   }
   return wait_ms;
-}
-
-PokeBudget::PokeBudget() : m_tokens(k_poke_burst), m_refilled(std::chrono::steady_clock::now()) {}
-
-void PokeBudget::refill() {
-  auto now = std::chrono::steady_clock::now();
-  double seconds = std::chrono::duration<double>(now - m_refilled).count();
-  m_tokens = std::min(k_poke_burst, m_tokens + seconds * k_pokes_per_s);
-  m_refilled = now;
-}
-
-bool PokeBudget::take_ready() {
-  refill();
-  return m_tokens >= 1;
-}
-
-void PokeBudget::spend() {
-  m_tokens -= 1;
-}
-
-int PokeBudget::ms_until_next() const {
-  double missing = 1 - m_tokens;
-  return missing <= 0 ? 0 : static_cast<int>(missing * 1000 / k_pokes_per_s) + 1;
 }
 
 bool WaitSession::timed_out() const {

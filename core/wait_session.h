@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "poke_budget.h"
 #include "queue_store.h"
 #include "wake_signal.h"
 
@@ -51,20 +52,6 @@ struct Acquired {
 // options.signal_fd. On admission the slot's record lock is held by this process.
 Result<Acquired> acquire(QueueStore& store, const RunInfo& run, const AcquireOptions& options,
                          WaitObserver& observer);
-
-// How many rescans pokes of the FIFOs may still cause: a token bucket.
-class PokeBudget {
- public:
-  PokeBudget();
-  bool take_ready();  // refills by the time passed; whether a poke may cause a rescan now
-  void spend();       // a poke woke the waiter
-  int ms_until_next() const;
-
- private:
-  void refill();
-  double m_tokens;
-  std::chrono::steady_clock::time_point m_refilled;
-};
 
 class WaitSession {
  public:
