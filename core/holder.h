@@ -19,6 +19,9 @@ struct Holder {
   // lock file that was removed or replaced (see QueueStore::scan_holders).
   bool lock_seen = true;
   bool has_record = false;  // the slot record names this very pid
+  // The holder's start time (/proc/PID/stat field 22) where known: from its record, or read when
+  // it was found; 0 when not known.
+  std::uint64_t start_time = 0;
   std::string agent;
   bool agent_explicit = false;
   std::uint64_t admitted_ms = 0;  // wall clock, ms since the epoch; 0 when unknown

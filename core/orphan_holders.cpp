@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "lock_file.h"
+#include "process_identity.h"
 
 namespace vq {
 namespace {
@@ -94,6 +95,7 @@ std::vector<Holder> holders_of_removed_lock_file(const std::string& lock_path, i
       holder.slot = static_cast<int>(byte - k_first_slot_byte);
       holder.pid = lock.pid;
       holder.lock_seen = false;
+      if (auto identity = identify(lock.pid)) holder.start_time = identity->start_time;
       holders.push_back(holder);
     }
   }

@@ -70,6 +70,7 @@ void clear(Record& record) {
 
 void add_metadata(Holder& holder, const SlotRecord& record) {
   holder.has_record = true;
+  holder.start_time = record.start_time;
   holder.agent = get_text(record.agent);
   holder.agent_explicit = record.agent_explicit == 1;
   holder.admitted_ms = record.admitted_ms;
@@ -163,6 +164,11 @@ bool QueueStore::in_place() const {
 Result<std::vector<Holder>> QueueStore::reopen(const std::string& agent_for_log) {
   // Read without the old update lock: it no longer excludes anyone that opened the new files.
   std::vector<Holder> carried = judge_holders(m_table.table(), m_locks);
+  // Who they are now, while they hold: adopted later, a pid could meanwhile name another process.
+  for (Holder& holder : carried) {
+    if (holder.start_time != 0) continue;
+    if (auto identity = identify(holder.pid)) holder.start_time = identity->start_time;
+  }
   VQ_TRY_ASSIGN(fresh, attach(m_dir.path(), m_log_level, m_dir.group()));
   const int seed = m_seed_limit;
   *this = std::move(*fresh);  // closes the old lock file, dropping this process's locks on it
@@ -326,7 +332,14 @@ void QueueStore::Pass::adopt(const std::vector<Holder>& holders, const std::stri
   auto free_at = [&](int i) { return is_empty(t.slots[i]) && !is_busy(locked, i); };
   int adopted = 0;
   for (const Holder& holder : holders) {
-    auto identity = identify(holder.pid);
+    std::optional<ProcessIdentity> identity;
+    if (holder.start_time != 0) {
+      if (is_alive_as(holder.pid, holder.start_time)) {
+        identity = ProcessIdentity{holder.pid, holder.start_time};
+      }
+    } else {
+      identity = identify(holder.pid);
+    }
     if (!identity) continue;
     bool known = std::any_of(std::begin(t.slots), std::end(t.slots), [&](const SlotRecord& r) {
       return r.state == RecordState::used && r.pid == identity->pid &&
