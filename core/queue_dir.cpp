@@ -338,11 +338,14 @@ bool same_file(const struct stat& a, const struct stat& b) {
 
 bool QueueDir::holds(const char* name, int fd) const {
   struct stat open_dir {};
+  struct stat dir_at_path {};
   struct stat open_file {};
-  struct stat at_path {};
-  return ::fstat(m_fd, &open_dir) == 0 && open_dir.st_nlink > 0 && ::fstat(fd, &open_file) == 0 &&
-         open_file.st_nlink > 0 && ::fstatat(m_fd, name, &at_path, AT_SYMLINK_NOFOLLOW) == 0 &&
-         same_file(open_file, at_path);
+  struct stat file_at_path {};
+  return ::fstat(m_fd, &open_dir) == 0 && open_dir.st_nlink > 0 &&
+         ::lstat(m_path.c_str(), &dir_at_path) == 0 && same_file(open_dir, dir_at_path) &&
+         ::fstat(fd, &open_file) == 0 && open_file.st_nlink > 0 &&
+         ::fstatat(m_fd, name, &file_at_path, AT_SYMLINK_NOFOLLOW) == 0 &&
+         same_file(open_file, file_at_path);
 }
 
 void QueueDir::touch(const char* name) const {

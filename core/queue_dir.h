@@ -61,8 +61,8 @@ class QueueDir {
   // as above. `flags` should hold O_NONBLOCK: without it, opening one end waits for the other.
   Result<int> open_fifo(const char* name, int flags) const;
 
-  // Whether this directory is not removed and the file `name` in it is the one open on `fd` (not
-  // removed, nor renamed over). No path walk but `name`'s, on every pass of a waiter.
+  // Whether this directory is still the one at path() (not removed, renamed or replaced) and the
+  // file `name` in it is the one open on `fd` (not removed, nor renamed over).
   bool holds(const char* name, int fd) const;
   // Sets the times of `name` inside (and of the directory itself with nullptr) to now, so an
   // age-based cleaner of /tmp (systemd-tmpfiles, tmpreaper) sees a queue in use as fresh.

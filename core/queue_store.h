@@ -110,8 +110,8 @@ class QueueStore {
   EventLog& log() { return m_log; }
   void record(const QueueEvent& event) { log_event(m_log, event); }
 
-  // Whether the lock file this store has open is still the one in its directory, and that
-  // directory not removed (a directory renamed away whole is not noticed). When not (an age-based
+  // Whether the directory and lock file this store has open are still the ones at the queue's
+  // path. When not (an age-based
   // /tmp cleaner, a user), newcomers lock another file and cannot see this store's holders and
   // waiters: a waiter must rejoin.
   bool in_place() const;

@@ -93,9 +93,10 @@ Result<WaitSession::PassOutcome> WaitSession::pass() {
   // still noticed by the sleep that follows.
   {
     auto locked = m_store.update(k_update_wait_per_pass);
-    if (!locked) return lock_not_had(locked.error());
-    // Checked under the lock, so nothing is claimed on files newcomers no longer see.
-    if (m_store.in_place()) return locked_pass(*locked);
+    // Checked under the lock, so nothing is claimed on files newcomers no longer see. Once not
+    // in place, files never are again: without the lock (a stopped process holds it on the
+    // removed files) the answer is acted on all the same.
+    if (m_store.in_place()) return locked ? locked_pass(*locked) : lock_not_had(locked.error());
   }
   rejoin();
   auto locked = m_store.update(k_update_wait_per_pass);
@@ -166,7 +167,7 @@ Result<WaitSession::PassOutcome> WaitSession::pass_locked(QueueStore::Pass& pass
     return *states[i];
   };
   TurnWalk walk;
-  if (m_index >= 0 || nobody_waits) walk = walk_turns(scene, state_of);
+  if ((m_index >= 0 || nobody_waits) && !m_stranded) walk = walk_turns(scene, state_of);
   PassOutcome outcome;
   if (walk.mine && try_admit(pass, holders, outcome)) return outcome;
   // Not admitted: a slot below the limit is held by a process the count missed (a lowered
@@ -183,6 +184,8 @@ Result<WaitSession::PassOutcome> WaitSession::pass_locked(QueueStore::Pass& pass
 // holders seen on the old files. If the path cannot be opened, keep waiting on the old files.
 void WaitSession::rejoin() {
   auto carried = m_store.reopen(m_run.agent.id);
+  // Stranded on files newcomers no longer see: keep our place there, but take no slot on them.
+  m_stranded = !carried;
   if (!carried) {
     if (!m_warned_reopen) {
       QueueEvent event{EventType::queue_replaced, m_run.agent.id};
@@ -193,6 +196,7 @@ void WaitSession::rejoin() {
     }
     return;
   }
+  m_warned_reopen = false;
   m_wake.reset();
   m_turn.reset();
   m_index = -1;

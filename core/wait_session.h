@@ -117,6 +117,7 @@ class WaitSession {
   // Holders seen on a removed or replaced lock file, to adopt into the new table in the next pass.
   std::vector<Holder> m_carried;
   bool m_warned_reopen = false;
+  bool m_stranded = false;  // the queue's path could not be opened again: admit nobody here
 };
 
 }  // namespace vq

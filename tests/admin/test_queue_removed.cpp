@@ -164,6 +164,34 @@ TEST_F(QueueReplacedTest, ResetRefusesWhileHoldersAreCountedFromTheirRecords) {
   EXPECT_LE(max_overlap(records()), 2) << read_file(record_path());
 }
 
+// A process stuck inside an update of the old files keeps their update lock forever; waiters on
+// them must still move to the queue at the path (the answer "not in place" never changes back).
+TEST_F(QueueReplacedTest, AStuckUpdateLockOnRemovedFilesDoesNotKeepAWaiterFromRejoining) {
+  std::vector<Process> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.push_back(
+        start_holder("holder" + std::to_string(i), with(k_limit_two, {{"FAKE_SLEEP_MS", "800"}})));
+  }
+  Process waiter = start_waiter(
+      "waiter", with(k_limit_two, {{"FAKE_SLEEP_MS", "100"}, {"VQ_QUEUE_TIMEOUT", "4"}}));
+  const std::string lock = queue_dir() + "/slots.lock";
+  int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  struct flock update {};
+  update.l_type = F_WRLCK;
+  update.l_whence = SEEK_SET;
+  update.l_start = 0;
+  update.l_len = 1;
+  ASSERT_EQ(::fcntl(fd, F_SETLKW, &update), 0);
+  std::filesystem::remove_all(queue_dir());
+  for (auto& run : holders) ASSERT_TRUE(run.wait(60s));
+  const auto status = waiter.wait(60s);
+  ::close(fd);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(describe_status(*status), exited(0)) << waiter.stderr_text();
+  EXPECT_LE(max_overlap(records()), 2) << read_file(record_path());
+}
+
 INSTANTIATE_TEST_SUITE_P(Removals, QueueRemovedTest,
                          ::testing::Values(Removal::lock_file, Removal::lock_file_replaced,
                                            Removal::directory),
