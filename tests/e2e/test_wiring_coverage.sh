@@ -9,7 +9,10 @@
 #   wiring "scripts": that, plus npm_config_script_shell and pnpm_config_script_shell naming
 #                     vq-script-shell (what vq-install --wiring scripts sets)
 #
-# Usage: test_wiring_coverage.sh SCRIPT_SHELL FIXTURE_NPM FIXTURE_PNPM
+#   wiring "preload": only with PRELOAD_LIB: the shim on PATH and LD_PRELOAD=PRELOAD_LIB for the
+#                     launches (and their children) only; not in the ctest run, to keep it short
+#
+# Usage: test_wiring_coverage.sh SCRIPT_SHELL FIXTURE_NPM FIXTURE_PNPM [PRELOAD_LIB]
 #   SCRIPT_SHELL  the built vq-script-shell; the shims are beside it (<dir>/shims/vitest)
 #   FIXTURE_NPM   fixture-v4 (vitest 4, installed with npm), FIXTURE_PNPM fixture-v5 (pnpm);
 #                 both, and pnpm and yarn 1 in tools/, installed by tests/e2e/setup.sh
@@ -17,7 +20,8 @@ set -uo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROG=$(basename "$0")
-[[ $# -eq 3 ]] || { echo "usage: $PROG SCRIPT_SHELL FIXTURE_NPM FIXTURE_PNPM" >&2; exit 2; }
+[[ $# -eq 3 || $# -eq 4 ]] || { echo "usage: $PROG SCRIPT_SHELL FIXTURE_NPM FIXTURE_PNPM [PRELOAD_LIB]" >&2; exit 2; }
+PRELOAD_LIB=${4:-}
 SCRIPT_SHELL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SHIMS=$(dirname "$SCRIPT_SHELL")/shims
 NPM_FIXTURE=$(cd "$2" && pwd) && PNPM_FIXTURE=$(cd "$3" && pwd) || exit 1
@@ -60,6 +64,7 @@ cell() {
   local d; d=$(mktemp -d "$WORK/cell.XXXX")
   local extra=()
   [[ $wiring == scripts ]] && extra=(npm_config_script_shell="$SCRIPT_SHELL" pnpm_config_script_shell="$SCRIPT_SHELL")
+  [[ $wiring == preload ]] && extra=(LD_PRELOAD="$PRELOAD_LIB")
   for run in r1 r2; do
     (cd "$fixture" && env "${extra[@]}" VQ_QUEUE_DIR="$d/q" VQ_MAX_PROCESSES=1 VQ_E2E_RECORD="$d/records" \
        VQ_E2E_RUN=$run timeout -k 5 120 "$@" </dev/null >"$d/$run.out" 2>&1; echo $? >"$d/$run.rc") &
@@ -78,17 +83,20 @@ cell() {
   table+="$*|$wiring|$verdict"$'\n'
 }
 
-for wiring in path scripts; do
-  s=not; [[ $wiring == scripts ]] && s=queued
+wirings=(path scripts)
+[[ -n $PRELOAD_LIB ]] && wirings+=(preload)
+for wiring in "${wirings[@]}"; do
+  s=not; [[ $wiring != path ]] && s=queued  # package-manager scripts
+  x=not; [[ $wiring == preload ]] && x=queued  # launchers that use no script shell
   cell "$wiring" "$s" "$NPM_FIXTURE" npm test
   cell "$wiring" "$s" "$NPM_FIXTURE" npm run test
   cell "$wiring" "$s" "$NPM_FIXTURE" npx vitest run
   cell "$wiring" "$s" "$PNPM_FIXTURE" pnpm test
-  cell "$wiring" not "$PNPM_FIXTURE" pnpm exec vitest run
-  cell "$wiring" not "$PNPM_FIXTURE" pnpm vitest run
+  cell "$wiring" "$x" "$PNPM_FIXTURE" pnpm exec vitest run
+  cell "$wiring" "$x" "$PNPM_FIXTURE" pnpm vitest run
   cell "$wiring" "$s" "$NPM_FIXTURE" yarn test
   cell "$wiring" queued "$NPM_FIXTURE" sh -c 'vitest run'
-  cell "$wiring" not "$NPM_FIXTURE" node node_modules/.bin/vitest run
+  cell "$wiring" "$x" "$NPM_FIXTURE" node node_modules/.bin/vitest run
 done
 echo "measured (launcher|wiring|verdict):"; printf '%s' "$table"
 [[ $failures -eq 0 ]] && { echo "$PROG: all cells as expected"; exit 0; }
