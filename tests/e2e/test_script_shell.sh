@@ -68,7 +68,8 @@ cat >"$WORK/project/package.json" <<'JSON'
 JSON
 (cd "$WORK/project" && npm run build >"$WORK/n1.out" 2>"$WORK/n1.err"); n1=$?
 (cd "$WORK/project" && npm_config_script_shell=$SCRIPT_SHELL npm run build >"$WORK/n2.out" 2>"$WORK/n2.err"); n2=$?
-# npm names the shell it ran in its error lines; the rest must be the same.
+# npm versions that print the failed command name the shell there (this one does not); the
+# rest must be the same.
 sed -i "s|$SCRIPT_SHELL|sh|g" "$WORK/n2.err"
 if [[ $n1 -eq $n2 ]] && cmp -s "$WORK/n1.out" "$WORK/n2.out" && cmp -s "$WORK/n1.err" "$WORK/n2.err"; then
   echo "ok   npm run build (status $n1)"
