@@ -81,6 +81,15 @@ DoctorCheck check_preload(const DoctorInputs& in) {
   }
   std::string fix_line =
       "export LD_PRELOAD=\"" + in.preload + "${LD_PRELOAD:+:$LD_PRELOAD}\"" + for_every_shell(in);
+  // The scripts wiring (vq-install --wiring scripts) needs no preload: say which wiring is on.
+  const std::string script_shell = env_or_empty(in.env, "npm_config_script_shell");
+  const bool scripts = script_shell.ends_with("/vq-script-shell");
+  if (listed.empty() && scripts) {
+    check.found = "wiring scripts (no LD_PRELOAD): npm/pnpm/yarn scripts and npx go through " +
+                  script_shell +
+                  "; pnpm exec, pnpm vitest and node node_modules/.bin/vitest do not";
+    return check;
+  }
   if (listed.empty()) {
     check.ok = false;
     check.found =
@@ -99,7 +108,8 @@ DoctorCheck check_preload(const DoctorInputs& in) {
                     : "reinstall (install/vq-install), then " + fix_line;
     return check;
   }
-  check.found = "active: " + listed;
+  check.found =
+      std::string(scripts ? "active (wiring both): " : "active (wiring preload): ") + listed;
   return check;
 }
 

@@ -24,6 +24,7 @@ struct Context {
   std::string exec_floor;     // a static program that only execs: the overhead floor of a shim
   std::string preload;        // libvq-preload.so, empty when not built
   std::string empty_preload;  // the do-nothing preload library (the floor)
+  std::string script_shell;   // vq-script-shell, empty when not built
   std::string admin;          // vq-admin, empty when not built
   std::string work_dir;       // a private temporary directory
   bool smoke = false;         // tiny counts, for CI: proves the suite runs, not the figures
@@ -92,6 +93,7 @@ void run_handoff(const Context& context, Report& report);
 void run_throughput(const Context& context, Report& report);
 void run_memory(const Context& context, Report& report);
 void run_preload_cost(const Context& context, Report& report);
+void run_script_shell_cost(const Context& context, Report& report);
 void run_admin_latency(const Context& context, Report& report);
 
 }  // namespace vq::bench

@@ -43,8 +43,9 @@ int main(int argc, char** argv) {
       ->required();
   app.add_flag("--smoke", context.smoke, "tiny counts: checks the suite runs (for CI)");
   app.add_option("--only", only,
-                 "scenarios to run (overhead handoff throughput memory preload admin)")
-      ->check(CLI::IsMember({"overhead", "handoff", "throughput", "memory", "preload", "admin"}));
+                 "scenarios to run (overhead handoff throughput memory preload scriptshell admin)")
+      ->check(CLI::IsMember(
+          {"overhead", "handoff", "throughput", "memory", "preload", "scriptshell", "admin"}));
   app.add_option("--baseline-shim", context.baseline_shim,
                  "another build's vitest shim, measured beside this one in overhead and handoff "
                  "(bench/run --baseline REV)")
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   context.exec_floor = b + "/bench/exec_floor";
   context.preload = existing({b + "/libvq-preload.so"});
   context.empty_preload = existing({b + "/bench/libempty-preload.so"});
+  context.script_shell = existing({b + "/vq-script-shell"});
   context.admin = existing({b + "/admin/vq-admin", b + "/vq-admin", b + "/bin/vq-admin"});
   context.have_flock = on_path("flock");
   context.have_sem = on_path("sem");
@@ -93,6 +95,7 @@ int main(int argc, char** argv) {
     if (wanted("throughput")) run_throughput(context, report);
     if (wanted("memory")) run_memory(context, report);
     if (wanted("preload")) run_preload_cost(context, report);
+    if (wanted("scriptshell")) run_script_shell_cost(context, report);
     if (wanted("admin")) run_admin_latency(context, report);
   } catch (const std::exception& e) {
     std::cerr << "vq_bench: error: " << e.what() << "\n";

@@ -17,6 +17,10 @@
 #      restores that HOME byte for byte and leaves the first HOME's installation alone
 #   4. --check passes; with a line after vq's block that puts another `vitest` first on PATH, it
 #      fails and names that vitest and the file
+#   4b. --wiring scripts|both|preload with the installed copy in a fresh HOME whose .npmrc names
+#      bash as script-shell: bash -l gets that wiring's variables (npm_config_script_shell,
+#      pnpm_config_script_shell, LD_PRELOAD, VQ_SCRIPT_SHELL=bash), a user's own variable is kept,
+#      a re-install changes nothing, --check names the wiring, --uninstall restores HOME
 #   5. --uninstall (the installed copy) restores HOME byte for byte: the snapshot taken before
 #      the install equals the one after; the queue directory is gone
 #   6. `cmake --build B --target package` builds a .deb; `dpkg-deb -c` lists the shim, the
@@ -223,6 +227,51 @@ else
   fail "--check did not report the broken PATH (exit $check_status)"; echo "$check_out"
 fi
 cat "$work/bashrc.saved" >"$home/.bashrc"
+
+# --- 4b. each wiring, with the installed copy in a throwaway HOME -------------------------------
+# The user's .npmrc names their own script shell (bash): the scripts wiring chains to it. For each
+# wiring: a bash login shell sees exactly that wiring's variables, a user's own
+# npm_config_script_shell is kept, a re-install changes nothing, --check passes and names the
+# wiring, --uninstall restores that HOME byte for byte.
+home3=$work/home3
+script_shell=$prefix/lib/vq/vq-script-shell
+library=$prefix/lib/vq/libvq-preload.so
+wired_env() {
+  env -i HOME="$home3" TERM=dumb PATH=/usr/bin:/bin "$@" bash -l -c \
+    'printf "%s|%s|%s|%s" "${npm_config_script_shell:-}" "${pnpm_config_script_shell:-}" "${LD_PRELOAD:-}" "${VQ_SCRIPT_SHELL:-}"'
+}
+in_home3() { env -u XDG_CONFIG_HOME -u XDG_STATE_HOME HOME="$home3" "$prefix/bin/vq-install" "$@"; }
+for wiring in scripts both preload; do
+  rm -rf "$home3" && mkdir -p "$home3"
+  printf '# the user'"'"'s bashrc\nalias ll="ls -l"\n' >"$home3/.bashrc"
+  printf 'script-shell=/bin/bash\n' >"$home3/.npmrc"
+  before3=$(snapshot "$home3")
+  in_home3 --wiring "$wiring" >"$work/wiring.log" 2>&1 || { fail "--wiring $wiring: install failed"; cat "$work/wiring.log"; continue; }
+  case $wiring in
+    scripts) want="$script_shell|$script_shell||/bin/bash" ;;
+    both) want="$script_shell|$script_shell|$library|/bin/bash" ;;
+    preload) want="||$library|" ;;
+  esac
+  got=$(wired_env)
+  [[ $got == "$want" ]] && pass "--wiring $wiring: bash -l has npm|pnpm script shell|LD_PRELOAD|chained = $got" \
+    || fail "--wiring $wiring: bash -l has '$got', want '$want'"
+  if [[ $wiring != preload ]]; then
+    got=$(wired_env npm_config_script_shell=/bin/dash)
+    [[ ${got%%|*} == /bin/dash ]] && pass "--wiring $wiring: the user's own npm_config_script_shell is kept" \
+      || fail "--wiring $wiring: the user's npm_config_script_shell was replaced: $got"
+  fi
+  first3=$(snapshot "$home3")
+  in_home3 >/dev/null 2>&1 || fail "--wiring $wiring: the re-install (without --wiring) failed"
+  [[ $(snapshot "$home3") == "$first3" ]] && pass "--wiring $wiring: a re-install changed nothing" \
+    || fail "--wiring $wiring: a re-install changed HOME"
+  check3=$(SHELL=/bin/bash in_home3 --check 2>&1); check3_status=$?
+  [[ $check3_status -eq 0 ]] && grep -q "wiring: $wiring (" <<<"$check3" && pass "--wiring $wiring: --check passes and names the wiring" \
+    || { fail "--wiring $wiring: --check"; echo "$check3"; }
+  in_home3 --uninstall >/dev/null 2>&1 || fail "--wiring $wiring: --uninstall failed"
+  [[ $(snapshot "$home3") == "$before3" ]] && pass "--wiring $wiring: --uninstall restored HOME byte for byte" \
+    || { fail "--wiring $wiring: HOME differs after --uninstall"; diff <(echo "$before3") <(snapshot "$home3") | head; }
+done
+rm -rf "$home3"
 
 # --- 5. --uninstall -----------------------------------------------------------------------------
 if env HOME="$home" "$prefix/bin/vq-install" --uninstall; then

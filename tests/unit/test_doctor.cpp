@@ -65,6 +65,17 @@ TEST(Doctor, AnotherVitestAheadOfTheShimIsNamed) {
   EXPECT_NE(path.found.find(f.tmp / "other/vitest"), std::string::npos) << path.found;
 }
 
+TEST(Doctor, TheScriptsWiringNeedsNoPreloadAndSaysWhatItCovers) {
+  Fixture f;
+  f.vars["npm_config_script_shell"] = f.tmp / "lib/vq-script-shell";
+  DoctorCheck preload = f.check("preload");
+  EXPECT_TRUE(preload.ok) << preload.found;
+  EXPECT_EQ(preload.found.rfind("wiring scripts", 0), 0u) << preload.found;
+  EXPECT_NE(preload.found.find("pnpm exec"), std::string::npos) << preload.found;
+  f.vars["npm_config_script_shell"] = "/bin/bash";
+  EXPECT_FALSE(f.check("preload").ok) << "a user's own script shell is not vq's wiring";
+}
+
 TEST(Doctor, PreloadAbsentOrMissingIsAProblemPresentIsFine) {
   Fixture f;
   EXPECT_FALSE(f.check("preload").ok);
