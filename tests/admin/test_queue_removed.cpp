@@ -106,6 +106,22 @@ TEST_P(QueueRemovedTest, RunsOnTheOldFilesStillCountAndNewcomersWaitForThem) {
 
 using QueueReplacedTest = AdminTest;
 
+// Takes byte 0 of `lock` (the update lock) as a vq process inside an update would; returns the
+// descriptor (closing it releases the lock), or -1.
+int hold_update_lock(const std::string& lock) {
+  int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
+  struct flock update {};
+  update.l_type = F_WRLCK;
+  update.l_whence = SEEK_SET;
+  update.l_start = 0;
+  update.l_len = 1;
+  if (fd >= 0 && ::fcntl(fd, F_SETLKW, &update) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 // A waiter that finds its lock file replaced while someone holds the new file's update lock keeps
 // waiting (and adopts the holders it saw once it gets the lock), rather than running unqueued.
 TEST_F(QueueReplacedTest, AWaiterThatRejoinsWhileTheNewLockIsBusyKeepsWaiting) {
@@ -120,14 +136,8 @@ TEST_F(QueueReplacedTest, AWaiterThatRejoinsWhileTheNewLockIsBusyKeepsWaiting) {
   write_file(other, "", 0600);
   ASSERT_EQ(::rename(other.c_str(), lock.c_str()), 0);
   // Byte 0 of the new file, the update lock, held for 1.5 s: a vq process slow inside an update.
-  int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
+  int fd = hold_update_lock(lock);
   ASSERT_GE(fd, 0);
-  struct flock update {};
-  update.l_type = F_WRLCK;
-  update.l_whence = SEEK_SET;
-  update.l_start = 0;
-  update.l_len = 1;
-  ASSERT_EQ(::fcntl(fd, F_SETLK, &update), 0);
   sleep_for_ms(1500);
   ::close(fd);
 
@@ -175,14 +185,8 @@ TEST_F(QueueReplacedTest, AStuckUpdateLockOnRemovedFilesDoesNotKeepAWaiterFromRe
   Process waiter = start_waiter(
       "waiter", with(k_limit_two, {{"FAKE_SLEEP_MS", "100"}, {"VQ_QUEUE_TIMEOUT", "4"}}));
   const std::string lock = queue_dir() + "/slots.lock";
-  int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
+  int fd = hold_update_lock(lock);
   ASSERT_GE(fd, 0);
-  struct flock update {};
-  update.l_type = F_WRLCK;
-  update.l_whence = SEEK_SET;
-  update.l_start = 0;
-  update.l_len = 1;
-  ASSERT_EQ(::fcntl(fd, F_SETLKW, &update), 0);
   std::filesystem::remove_all(queue_dir());
   for (auto& run : holders) ASSERT_TRUE(run.wait(60s));
   const auto status = waiter.wait(60s);
