@@ -248,16 +248,6 @@ wait_launches() {
   for n in "$@"; do [[ -f $d/$n.rc ]] || echo 98 >"$d/$n.rc"; done
 }
 
-# Maximum number of runs (interval first start .. last end) in progress at the
-# same instant. Intervals that only touch (end == start) do not overlap.
-run_overlap() {
-  awk '{ r = $1; t = $6
-         if ($5 == "start" && (!(r in s) || t < s[r])) s[r] = t
-         if ($5 == "end" && (!(r in e) || t > e[r])) e[r] = t }
-       END { for (r in s) if (r in e) { print s[r], 1; print e[r], 0 } }' "$1/records" 2>/dev/null |
-    sort -k1,1n -k2,2n |
-    awk 'BEGIN { c = 0; m = 0 } { if ($2 == 1) { c++; if (c > m) m = c } else c-- } END { print m }'
-}
 
 admitted_count() { cat "$1"/*.log 2>/dev/null | grep -c 'event=admitted'; }
 

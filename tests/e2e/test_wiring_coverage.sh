@@ -20,6 +20,8 @@ set -uo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROG=$(basename "$0")
+# shellcheck source=records.sh
+source "$E2E_DIR/records.sh"
 [[ $# -eq 3 || $# -eq 4 ]] || { echo "usage: $PROG SCRIPT_SHELL FIXTURE_NPM FIXTURE_PNPM [PRELOAD_LIB]" >&2; exit 2; }
 PRELOAD_LIB=${4:-}
 SCRIPT_SHELL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -48,15 +50,6 @@ trap 'rm -rf -- "$WORK"' EXIT
 failures=0
 table=""
 
-# Maximum number of runs (first record .. last record) in progress at the same instant.
-run_overlap() {
-  awk '{ r = $1; t = $6
-         if ($5 == "start" && (!(r in s) || t < s[r])) s[r] = t
-         if ($5 == "end" && (!(r in e) || t > e[r])) e[r] = t }
-       END { for (r in s) if (r in e) { print s[r], 1; print e[r], 0 } }' "$1/records" 2>/dev/null |
-    sort -k1,1n -k2,2n |
-    awk 'BEGIN { c = 0; m = 0 } { if ($2 == 1) { c++; if (c > m) m = c } else c-- } END { print m }'
-}
 
 # cell WIRING EXPECTED(queued|not) FIXTURE COMMAND...: two concurrent runs, then the verdict.
 cell() {
