@@ -4,7 +4,7 @@
 # directories; zsh autoloads and registers its function from fpath; fish completes the verbs.
 # usage: test_completions.sh BUILD_DIR (with BUILD/admin/vq-admin and BUILD/completions/)
 set -euo pipefail
-build=$1
+build=$(cd "$1" && pwd)
 admin=$build/admin/vq-admin
 dir=$build/completions
 failures=0

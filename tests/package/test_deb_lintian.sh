@@ -5,7 +5,7 @@
 # completions, the copyright file and the changelog.
 # usage: test_deb_lintian.sh BUILD_DIR   (exit 77: lintian is not installed; tests/run installs it)
 set -euo pipefail
-build=$1
+build=$(cd "$1" && pwd)
 command -v lintian >/dev/null || { echo "SKIP: lintian is not installed (apt-get install lintian; tests/run installs it)"; exit 77; }
 work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
