@@ -191,22 +191,61 @@ int parse_and_run(CLI::App& app, const std::vector<Verb>& verbs, VerbRequest& re
   return k_exit_usage;
 }
 
-}  // namespace
+const char* const k_app_description =
+    "vq-admin: see, repair and steer the machine-wide vitest queue.\n"
+    "Works on the queue the vitest shim uses: VQ_QUEUE_DIR, else /tmp/vq-$UID.";
 
-int admin_main(int argc, char** argv) {
-  CLI::App app{
-      "vq-admin: see, repair and steer the machine-wide vitest queue.\n"
-      "Works on the queue the vitest shim uses: VQ_QUEUE_DIR, else /tmp/vq-$UID.",
-      "vq-admin"};
-  VerbRequest request;
+// Every verb and option, in the order `--help` lists them.
+std::vector<Verb> describe_command_line(CLI::App& app, VerbRequest& request,
+                                        std::string& help_verb) {
   describe_app(app, request);
   std::vector<Verb> verbs;
   add_status(app, request, verbs);
   add_steering(app, request, verbs);
   add_run(app, request, verbs);
   add_repair(app, request, verbs);
-  std::string help_verb;
   add_help(app, help_verb, verbs);
+  return verbs;
+}
+
+std::vector<OptionSpec> option_specs(const CLI::App& command) {
+  std::vector<OptionSpec> options;
+  for (const CLI::Option* option : command.get_options()) {
+    OptionSpec spec;
+    for (const std::string& name : option->get_snames()) spec.names.push_back("-" + name);
+    for (const std::string& name : option->get_lnames()) spec.names.push_back("--" + name);
+    spec.description = option->get_description();
+    if (spec.names.empty()) {
+      spec.positional = option->get_name();
+    } else {
+      spec.takes_value = option->get_expected_max() > 0;
+    }
+    options.push_back(std::move(spec));
+  }
+  return options;
+}
+
+}  // namespace
+
+CommandLineSpec command_line_spec() {
+  CLI::App app{k_app_description, "vq-admin"};
+  VerbRequest request;
+  std::string help_verb;
+  std::vector<Verb> verbs = describe_command_line(app, request, help_verb);
+  CommandLineSpec spec;
+  spec.options = option_specs(app);
+  for (const Verb& verb : verbs) {
+    spec.verbs.push_back({verb.command->get_name(), verb.command->get_description(),
+                          option_specs(*verb.command), verb.command->get_prefix_command()});
+  }
+  return spec;
+}
+
+int admin_main(int argc, char** argv) {
+  CLI::App app{k_app_description, "vq-admin"};
+  VerbRequest request;
+  std::string help_verb;
+  std::vector<Verb> verbs = describe_command_line(app, request, help_verb);
 
   if (int agent_at = plain_run_agent_at(argc, argv, request); agent_at > 0) {
     request.agent_id = argv[agent_at];
