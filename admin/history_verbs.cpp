@@ -117,8 +117,13 @@ int history_verb(const VerbRequest& request) {
   if (store) {
     auto runs = store->query(*query);
     if (!runs) {
-      error_line(runs.error().message);
-      return k_exit_unavailable;
+      if (auto rebuilt = store->rebuild_if_unreadable(runs.error()); !rebuilt) {
+        error_line(rebuilt.error().message);
+        return k_exit_unavailable;
+      }
+      warning = store->warning();
+      warning_line(warning);
+      runs = std::vector<history::RunRecord>{};
     }
     view.projects = summarize(*runs);
     if (runs->size() > static_cast<std::size_t>(request.history_limit))
@@ -143,10 +148,15 @@ int metrics_verb(const VerbRequest& request) {
   std::optional<std::vector<history::CounterValue>> counters;
   if (store) {
     auto read = store->counters();
-    if (read)
+    if (!read && store->rebuild_if_unreadable(read.error())) {
+      warning_line(store->warning());
+      read = std::vector<history::CounterValue>{};
+    }
+    if (read) {
       counters = std::move(*read);
-    else
+    } else {
       warning_line(read.error().message);
+    }
   } else if (!failed) {
     counters.emplace();  // no run recorded yet: every counter is 0
   }

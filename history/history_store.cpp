@@ -151,6 +151,11 @@ Result<void> HistoryStore::recover(const Error& error) {
   return rebuild(error);
 }
 
+Result<void> HistoryStore::rebuild_if_unreadable(const Error& error) {
+  if (m_failure != SqlFailure::corrupt) return error;
+  return rebuild(error);
+}
+
 bool HistoryStore::replaced() const {
   struct stat now {};
   return ::lstat(m_path.c_str(), &now) != 0 || FileIdentity{now.st_dev, now.st_ino} != m_identity;

@@ -142,6 +142,51 @@ TEST_F(AdminHistoryTest, ACorruptDatabaseIsMovedAsideWithOneWarning) {
   EXPECT_EQ(second.err, "") << "the warning is given once";
 }
 
+TEST_F(AdminHistoryTest, ADatabaseFoundTruncatedOnOpenIsMovedAsideWithOneWarning) {
+  {
+    auto store = history::HistoryStore::open(db());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    for (int i = 0; i < 300; ++i) {
+      ASSERT_TRUE(
+          store->append(run_of("/p", "agent-" + std::to_string(i), now_ms(), 1, 1, 1)).ok());
+    }
+  }  // the last connection checkpoints the WAL into the file
+  std::filesystem::resize_file(db(), std::filesystem::file_size(db()) / 2);
+  AdminResult first = admin({"history"}, with_db());
+  EXPECT_EQ(first.status, 0) << first.err;
+  EXPECT_NE(first.err.find("vq-admin: warning: the history database was unreadable"),
+            std::string::npos)
+      << first.err;
+  AdminResult second = admin({"history"}, with_db());
+  EXPECT_EQ(second.status, 0);
+  EXPECT_EQ(second.err, "") << "the warning is given once";
+}
+
+// Pages of rows overwritten: the file opens (its schema is intact) and the damage shows only
+// when the runs are read.
+TEST_F(AdminHistoryTest, DamageFoundOnlyByTheQueryIsMovedAsideWithOneWarning) {
+  {
+    auto store = history::HistoryStore::open(db());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    for (int i = 0; i < 300; ++i) {
+      ASSERT_TRUE(
+          store->append(run_of("/p", "agent-" + std::to_string(i), now_ms(), 1, 1, 1)).ok());
+    }
+  }
+  auto size = std::filesystem::file_size(db());
+  {
+    std::fstream file(db(), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(size / 2));
+    file << std::string(size - size / 2, 'x');
+  }
+  AdminResult first = admin({"history"}, with_db());
+  EXPECT_EQ(first.status, 0) << first.err;
+  EXPECT_NE(first.err.find("vq-admin: warning: the history database was unreadable"),
+            std::string::npos)
+      << first.err;
+  EXPECT_EQ(admin({"history"}, with_db()).err, "") << "the warning is given once";
+}
+
 TEST_F(AdminHistoryTest, WithoutVqHistoryTheStateDirectoryIsUsedAndNothingIsCreatedByReading) {
   std::string state = tmp() + "/state";
   AdminResult result = admin({"history"}, {{"XDG_STATE_HOME", state}});
