@@ -59,6 +59,8 @@ const char* event_name(EventType type) {
       return "refused";
     case EventType::history_failed:
       return "history-failed";
+    case EventType::history_rebuilt:
+      return "history-rebuilt";
   }
   return "unknown";
 }
@@ -74,6 +76,7 @@ bool is_warning(EventType type) {
     case EventType::failed_open:
     case EventType::refused:
     case EventType::history_failed:
+    case EventType::history_rebuilt:
       return true;
     default:
       return false;

@@ -34,6 +34,7 @@ enum class EventType {
   failed_open,          // the queue cannot be used: the run goes ahead unqueued
   refused,              // the queue cannot be used and VQ_FAIL_CLOSED=1: the run is refused
   history_failed,       // a run's record could not be written to the history (detail: why)
+  history_rebuilt,      // the history was unreadable: moved aside and started anew (detail)
 };
 
 const char* event_name(EventType type);
