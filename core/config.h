@@ -8,6 +8,7 @@
 #include <string>
 
 #include "result.h"
+#include "turn_order.h"
 
 namespace vq {
 
@@ -29,6 +30,10 @@ struct Config {
   bool single_worker = true;               // VQ_SINGLE_WORKER
   std::string real_vitest;                 // VQ_REAL_VITEST
   std::string holder_marker;               // VQ_HOLDER: set by vq for runs inside a holder's tree
+  // Priorities (turn_order.h): this launch's level, and how long until waiting has raised any
+  // level to the top aged one.
+  Priority priority = Priority::normal;               // VQ_PRIORITY: low, normal, high
+  double priority_max_age_s = k_default_age_bound_s;  // VQ_PRIORITY_MAX_AGE
 };
 
 // Looks a variable up; returns nullptr when unset. Injectable so tests need no real environment.

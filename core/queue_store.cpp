@@ -38,7 +38,7 @@ std::uint64_t held_seconds(std::uint64_t since_ms) {
 }
 
 void write_waiter(WaiterRecord& record, const RunInfo& run, std::uint64_t ticket,
-                  std::uint64_t since_ms) {
+                  std::uint64_t since_ms, Priority level) {
   record.state = RecordState::used;
   record.pid = run.self.pid;
   record.start_time = run.self.start_time;
@@ -46,8 +46,15 @@ void write_waiter(WaiterRecord& record, const RunInfo& run, std::uint64_t ticket
   record.ticket = ticket;
   record.since_ms = since_ms;
   record.agent_explicit = run.agent.explicit_id ? 1 : 0;
+  record.level = static_cast<std::uint32_t>(level);
+  record.age_bound_ms = static_cast<std::uint32_t>(run.age_bound_ms);
   set_text(record.agent, run.agent.id);
   seal(record);
+}
+
+Standing standing_in(const WaiterRecord& record) {
+  return Standing{static_cast<Priority>(record.level), record.since_ms, record.age_bound_ms,
+                  record.ticket, std::string(get_text(record.agent))};
 }
 
 void write_slot(SlotRecord& record, const RunInfo& run) {
@@ -255,32 +262,53 @@ WaiterState QueueStore::Pass::waiter_state(int index, const std::string& agent_f
   return WaiterState::running;
 }
 
-std::vector<WaiterEntry> QueueStore::Pass::waiters_where(bool before, std::uint64_t ticket,
-                                                         int mine) const {
+Line QueueStore::Pass::line_around(const Standing& me, int mine, std::uint64_t now_ms) const {
   const Table& t = table();
-  std::vector<int> found;
+  std::vector<int> records;
+  std::vector<Standing> standings;
   for (int i = 0; i < k_max_waiters; ++i) {
     const WaiterRecord& waiter = t.waiters[i];
     if (i == mine || waiter.state != RecordState::used) continue;
-    if (before ? waiter.ticket < ticket : waiter.ticket > ticket) found.push_back(i);
+    records.push_back(i);
+    standings.push_back(standing_in(waiter));
   }
-  std::sort(found.begin(), found.end(),
-            [&](int a, int b) { return queued_before(t.waiters[a], t.waiters[b]); });
-  std::vector<WaiterEntry> entries;
-  for (int i : found) {
-    const WaiterRecord& w = t.waiters[i];
-    entries.push_back(WaiterEntry{i, ProcessIdentity{w.pid, w.start_time}, w.ticket,
-                                  Claimant{std::string(get_text(w.agent)), w.agent_explicit == 1}});
+  standings.push_back(me);
+  Line line;
+  bool before = true;
+  for (const Placement& placed : line_order(standings, now_ms)) {
+    if (placed.index == records.size()) {
+      line.mine = placed;
+      before = false;
+      continue;
+    }
+    const WaiterRecord& w = t.waiters[records[placed.index]];
+    WaiterEntry entry{records[placed.index],
+                      ProcessIdentity{w.pid, w.start_time},
+                      w.ticket,
+                      Claimant{std::string(get_text(w.agent)), w.agent_explicit == 1},
+                      standings[placed.index],
+                      placed};
+    (before ? line.ahead : line.behind).push_back(std::move(entry));
   }
-  return entries;
+  return line;
 }
 
-std::vector<WaiterEntry> QueueStore::Pass::waiters_ahead(std::uint64_t ticket, int mine) const {
-  return waiters_where(true, ticket, mine);
+Standing QueueStore::Pass::standing(int index) const {
+  return standing_in(table().waiters[index]);
 }
 
-std::vector<WaiterEntry> QueueStore::Pass::waiters_behind(std::uint64_t ticket, int mine) const {
-  return waiters_where(false, ticket, mine);
+void QueueStore::Pass::set_level(int index, Priority level) {
+  WaiterRecord& record = table().waiters[index];
+  record.level = static_cast<std::uint32_t>(level);
+  seal(record);
+}
+
+int QueueStore::Pass::waiter_of(pid_t pid) const {
+  const Table& t = table();
+  for (int i = 0; i < k_max_waiters; ++i) {
+    if (t.waiters[i].state == RecordState::used && t.waiters[i].pid == pid) return i;
+  }
+  return -1;
 }
 
 int QueueStore::Pass::used_waiter_records() const {
@@ -295,7 +323,7 @@ bool QueueStore::Pass::nobody_waits() const {
 }
 
 int QueueStore::Pass::take_place(const RunInfo& run, std::uint64_t ticket, std::uint64_t since_ms,
-                                 int old_index) {
+                                 int old_index, std::optional<Priority> level) {
   Table& t = table();
   LockFile& locks = m_store.m_locks;
   if (old_index >= 0) locks.unmark_waiter(old_index);
@@ -306,7 +334,7 @@ int QueueStore::Pass::take_place(const RunInfo& run, std::uint64_t ticket, std::
     if (locks.try_mark_waiter(i)) index = i;
   }
   if (index < 0) return -1;
-  write_waiter(t.waiters[index], run, ticket, since_ms);
+  write_waiter(t.waiters[index], run, ticket, since_ms, level.value_or(run.priority));
   // After a table rebuild the counter restarts; tickets handed out later must still come after
   // ours, or newcomers would pass the waiters already queued.
   if (ticket >= t.header.next_ticket) t.header.next_ticket = ticket + 1;
