@@ -38,7 +38,7 @@ std::uint64_t held_seconds(std::uint64_t since_ms) {
 }
 
 void write_waiter(WaiterRecord& record, const RunInfo& run, std::uint64_t ticket,
-                  std::uint64_t since_ms, Priority level) {
+                  std::uint64_t since_ms, QueueStore::Pass::KeptPlace place) {
   record.state = RecordState::used;
   record.pid = run.self.pid;
   record.start_time = run.self.start_time;
@@ -46,15 +46,12 @@ void write_waiter(WaiterRecord& record, const RunInfo& run, std::uint64_t ticket
   record.ticket = ticket;
   record.since_ms = since_ms;
   record.agent_explicit = run.agent.explicit_id ? 1 : 0;
-  record.level = static_cast<std::uint32_t>(level);
+  record.level = static_cast<std::uint32_t>(place.level);
   record.age_bound_ms = static_cast<std::uint32_t>(run.age_bound_ms);
+  record.turn = place.turn;
+  record.spare = 0;
   set_text(record.agent, run.agent.id);
   seal(record);
-}
-
-Standing standing_in(const WaiterRecord& record) {
-  return Standing{static_cast<Priority>(record.level), record.since_ms, record.age_bound_ms,
-                  record.ticket, std::string(get_text(record.agent))};
 }
 
 void write_slot(SlotRecord& record, const RunInfo& run) {
@@ -68,6 +65,22 @@ void write_slot(SlotRecord& record, const RunInfo& run) {
   set_text(record.cwd, run.cwd);
   set_text(record.command, run.command);
   seal(record);
+}
+
+// The turn of a run of `agent` arriving now (turn_order.h), from the records: holders' slot
+// records (the pass has cleared those of holders gone) and the other waiters'.
+std::uint32_t turn_now(const Table& t, const std::string& agent, int mine) {
+  std::vector<std::string> running;
+  std::vector<std::string> waiting;
+  for (const SlotRecord& slot : t.slots) {
+    if (slot.state == RecordState::used) running.emplace_back(get_text(slot.agent));
+  }
+  for (int i = 0; i < k_max_waiters; ++i) {
+    if (i != mine && t.waiters[i].state == RecordState::used) {
+      waiting.emplace_back(get_text(t.waiters[i].agent));
+    }
+  }
+  return arrival_turn(agent, running, waiting);
 }
 
 template <typename Record>
@@ -86,6 +99,12 @@ void add_metadata(Holder& holder, const SlotRecord& record) {
 }
 
 }  // namespace
+
+Standing standing_in(const WaiterRecord& record) {
+  return Standing{
+      static_cast<Priority>(record.level), record.since_ms, record.age_bound_ms, record.ticket,
+      std::string(get_text(record.agent)), record.turn};
+}
 
 std::uint64_t wall_ms() {
   using namespace std::chrono;
@@ -323,7 +342,7 @@ bool QueueStore::Pass::nobody_waits() const {
 }
 
 int QueueStore::Pass::take_place(const RunInfo& run, std::uint64_t ticket, std::uint64_t since_ms,
-                                 int old_index, std::optional<Priority> level) {
+                                 int old_index, std::optional<KeptPlace> kept) {
   Table& t = table();
   LockFile& locks = m_store.m_locks;
   if (old_index >= 0) locks.unmark_waiter(old_index);
@@ -334,7 +353,8 @@ int QueueStore::Pass::take_place(const RunInfo& run, std::uint64_t ticket, std::
     if (locks.try_mark_waiter(i)) index = i;
   }
   if (index < 0) return -1;
-  write_waiter(t.waiters[index], run, ticket, since_ms, level.value_or(run.priority));
+  write_waiter(t.waiters[index], run, ticket, since_ms,
+               kept.value_or(KeptPlace{run.priority, turn_now(t, run.agent.id, index)}));
   // After a table rebuild the counter restarts; tickets handed out later must still come after
   // ours, or newcomers would pass the waiters already queued.
   if (ticket >= t.header.next_ticket) t.header.next_ticket = ticket + 1;

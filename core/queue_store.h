@@ -82,6 +82,9 @@ struct LiveMarks {
 
 std::uint64_t wall_ms();
 
+// What the line's order reads from a waiter record.
+Standing standing_in(const WaiterRecord& record);
+
 class QueueStore {
  public:
   // Opens (creating when needed) the queue at `path`; a blank, corrupt or older table is
@@ -199,9 +202,14 @@ class QueueStore::Pass {
   std::uint64_t take_ticket() { return table().header.next_ticket++; }
   // Takes a free waiter record for `run` with `ticket` (giving up `old_index`, if any); -1 when
   // every record is in use.
-  // `level`: the level to keep (one vq-admin set on the record given up), else the run's.
+  // `kept`: the level and turn of the place taken before (a level vq-admin set stays), else
+  // the run's level and its agent's turn now.
+  struct KeptPlace {
+    Priority level = Priority::normal;
+    std::uint32_t turn = 0;
+  };
   int take_place(const RunInfo& run, std::uint64_t ticket, std::uint64_t since_ms, int old_index,
-                 std::optional<Priority> level = std::nullopt);
+                 std::optional<KeptPlace> kept = std::nullopt);
   bool holds_place(int index, const RunInfo& run, std::uint64_t ticket) const;
   void leave_place(int index);
   // Takes slot `slot` for `run` if nobody holds its lock, and writes its record.

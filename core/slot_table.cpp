@@ -100,6 +100,7 @@ bool is_valid(const SlotRecord& record) {
 bool is_valid(const WaiterRecord& record, std::uint64_t next_ticket) {
   return record.state == RecordState::used && record.pid > 0 && record.agent_explicit <= 1 &&
          record.level <= static_cast<std::uint32_t>(Priority::urgent) && record.age_bound_ms > 0 &&
+         record.turn <= static_cast<std::uint32_t>(k_max_waiters + k_max_slots) &&
          record.ticket > 0 && record.ticket < next_ticket && is_terminated(record.agent) &&
          record.checksum == record_checksum(record);
 }

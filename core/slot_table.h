@@ -54,9 +54,13 @@ struct WaiterRecord {
   std::uint32_t agent_explicit;
   std::uint32_t level;         // a Priority (turn_order.h)
   std::uint32_t age_bound_ms;  // the waiter's own VQ_PRIORITY_MAX_AGE
+  std::uint32_t turn;          // fair turns: its agent's runs ahead of it when it arrived
+  std::uint32_t spare;         // zero; keeps the record free of padding (checksummed bytes)
   std::uint32_t checksum;
   char agent[64];
 };
+
+static_assert(sizeof(WaiterRecord) == 120, "no padding: the checksum hashes every byte");
 
 struct Table {
   TableHeader header;

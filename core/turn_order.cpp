@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <map>
-#include <utility>
 
 namespace vq {
 namespace {
@@ -47,23 +45,27 @@ Priority effective_priority(const Standing& standing, std::uint64_t now_ms) {
   return static_cast<Priority>(as_int(standing.level) + age_bonus(standing, now_ms));
 }
 
+std::uint32_t arrival_turn(const std::string& agent, const std::vector<std::string>& running,
+                           const std::vector<std::string>& waiting) {
+  auto count = [&](const std::vector<std::string>& agents) {
+    return static_cast<std::uint32_t>(std::count(agents.begin(), agents.end(), agent));
+  };
+  return count(running) + count(waiting);
+}
+
 std::vector<Placement> line_order(const std::vector<Standing>& standings, std::uint64_t now_ms) {
   std::vector<Placement> line;
   line.reserve(standings.size());
   for (std::size_t i = 0; i < standings.size(); ++i) {
-    line.push_back(Placement{i, effective_priority(standings[i], now_ms), 0});
+    const Standing& s = standings[i];
+    const bool aged_out = now_ms >= s.since_ms && now_ms - s.since_ms >= s.age_bound_ms;
+    line.push_back(
+        Placement{i, effective_priority(s, now_ms), aged_out ? 0 : static_cast<int>(s.turn)});
   }
-  auto by_level_then_ticket = [&](const Placement& a, const Placement& b) {
+  std::sort(line.begin(), line.end(), [&](const Placement& a, const Placement& b) {
     if (a.effective != b.effective) return a.effective > b.effective;
+    if (a.round != b.round) return a.round < b.round;
     return standings[a.index].ticket < standings[b.index].ticket;
-  };
-  std::sort(line.begin(), line.end(), by_level_then_ticket);
-  std::map<std::pair<Priority, std::string>, int> seen;
-  for (Placement& placed : line)
-    placed.round = seen[{placed.effective, standings[placed.index].agent}]++;
-  std::stable_sort(line.begin(), line.end(), [](const Placement& a, const Placement& b) {
-    if (a.effective != b.effective) return a.effective > b.effective;
-    return a.round < b.round;
   });
   return line;
 }

@@ -28,8 +28,15 @@ struct Standing {
   std::uint64_t since_ms = 0;      // wall clock when it started waiting
   std::uint64_t age_bound_ms = 0;  // by then a waiter of any level is at the top aged level
   std::uint64_t ticket = 0;        // arrival: the tie-break
-  std::string agent;               // fair turns are between agents
+  std::string agent;
+  // Fair turns: how many runs of its agent were running or waiting when it arrived. Fixed at
+  // arrival, so an agent whose first run is admitted does not get its next one back to turn 0.
+  std::uint32_t turn = 0;
 };
+
+// The turn of a run of `agent` arriving now: its agent's runs already running or waiting.
+std::uint32_t arrival_turn(const std::string& agent, const std::vector<std::string>& running,
+                           const std::vector<std::string>& waiting);
 
 // Levels gained by waiting: one per half of the age bound (the span from low to high is two
 // levels), never past the top aged level; none for high and urgent.
@@ -40,12 +47,14 @@ Priority effective_priority(const Standing& standing, std::uint64_t now_ms);
 struct Placement {
   std::size_t index = 0;  // into the standings given
   Priority effective = Priority::normal;
-  int round = 0;  // its agent's earlier waiters at the same effective level
+  int round = 0;  // its turn, or 0 once it has waited its whole age bound
 };
 
-// The line, first to admit first: higher effective level first; at one level, agents take turns
-// (the agent's oldest waiter there is round 0, its next round 1, ...: one agent's burst goes
-// behind every other agent's first run); then by ticket.
+// The line, first to admit first: higher effective level first; at one level, lower turns first
+// (one agent's burst of runs has turns 0, 1, 2, ...: another agent's single run, turn 0, goes
+// behind the burst's first only); then by ticket. A waiter that has waited its whole age bound
+// is at the top aged level with turn 0: only older waiters and urgent ones go before it, so its
+// wait is bounded whatever arrives later.
 std::vector<Placement> line_order(const std::vector<Standing>& standings, std::uint64_t now_ms);
 
 }  // namespace vq

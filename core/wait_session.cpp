@@ -182,8 +182,16 @@ Result<WaitSession::PassOutcome> WaitSession::pass_locked(QueueStore::Pass& pass
 }
 
 Standing WaitSession::my_standing(const QueueStore::Pass& pass) {
-  if (pass.holds_place(m_index, m_run, m_ticket)) m_level = pass.standing(m_index).level;
-  return Standing{m_level, m_since_ms, m_run.age_bound_ms, m_ticket, m_run.agent.id};
+  if (pass.holds_place(m_index, m_run, m_ticket)) {
+    Standing mine = pass.standing(m_index);
+    m_level = mine.level;
+    m_fair_turn = mine.turn;
+    return mine;
+  }
+  // Without a record (admitted at once, or not yet placed): the turn a place would get now.
+  Standing me{m_level, m_since_ms, m_run.age_bound_ms, m_ticket, m_run.agent.id, 0};
+  if (m_fair_turn) me.turn = *m_fair_turn;
+  return me;
 }
 
 // Our record, mark and FIFOs are in files newcomers no longer see: move to the queue now at the
@@ -211,7 +219,10 @@ void WaitSession::rejoin() {
 }
 
 void WaitSession::take_place(QueueStore::Pass& pass) {
-  m_index = pass.take_place(m_run, m_ticket, m_since_ms, m_index, m_level);
+  std::optional<QueueStore::Pass::KeptPlace> kept;
+  if (m_fair_turn) kept = QueueStore::Pass::KeptPlace{m_level, *m_fair_turn};
+  m_index = pass.take_place(m_run, m_ticket, m_since_ms, m_index, kept);
+  if (m_index >= 0 && !m_fair_turn) m_fair_turn = pass.standing(m_index).turn;
   if (m_index >= 0) {
     // Opened before this pass ends, so a poke after it is seen.
     m_turn.emplace(m_store.dir(), turn_fifo_name(m_index));

@@ -103,10 +103,11 @@ class WaitSession {
   const std::chrono::steady_clock::time_point m_started;
   const std::uint64_t m_since_ms;
 
-  std::uint64_t m_ticket = 0;       // 0 until the first pass takes one
-  Priority m_level;                 // the run's, or what vq-admin set on our record since
-  bool m_watching_holders = false;  // the last pass's plan
-  int m_index = -1;                 // our waiter record, marked by our lock on its byte
+  std::uint64_t m_ticket = 0;                // 0 until the first pass takes one
+  Priority m_level;                          // the run's, or what vq-admin set on our record since
+  bool m_watching_holders = false;           // the last pass's plan
+  std::optional<std::uint32_t> m_fair_turn;  // fair turns: fixed when we first take a place
+  int m_index = -1;                          // our waiter record, marked by our lock on its byte
   bool m_announced = false;
   bool m_warned_stuck = false;  // logged a stopped or stuck holder of the update lock
   bool m_noted_busy = false;    // logged a contended update lock

@@ -50,6 +50,7 @@ std::unique_ptr<Table> busy_table() {
     waiter.agent_explicit = i == 0 ? 1 : 0;
     waiter.level = static_cast<std::uint32_t>(i == 1 ? Priority::high : Priority::normal);
     waiter.age_bound_ms = 240000;
+    waiter.turn = static_cast<std::uint32_t>(i);
     set_text(waiter.agent, "shell@pts/3");
     seal(waiter);
   }
@@ -133,6 +134,11 @@ int main(int argc, char** argv) {
        [](Table& t) {
          t.waiters[1].level = 9;
          seal(t.waiters[1]);
+       }},
+      {"waiter-turn-out-of-range",
+       [](Table& t) {
+         t.waiters[2].turn = 0xffffffffu;
+         seal(t.waiters[2]);
        }},
       {"waiter-age-bound-zero",
        [](Table& t) {

@@ -13,8 +13,22 @@ constexpr std::uint64_t k_bound_ms = 60'000;
 constexpr std::uint64_t k_t0 = 1'000'000;
 
 Standing waiter(Priority level, std::uint64_t ticket, std::string agent = "a",
-                std::uint64_t since_ms = k_t0) {
-  return Standing{level, since_ms, k_bound_ms, ticket, std::move(agent)};
+                std::uint64_t since_ms = k_t0, std::uint32_t turn = 0) {
+  return Standing{level, since_ms, k_bound_ms, ticket, std::move(agent), turn};
+}
+
+// Waiters arriving one after another, each given its turn as the store gives it on arrival.
+std::vector<Standing> arriving(const std::vector<std::string>& agents,
+                               const std::vector<std::string>& running = {}) {
+  std::vector<Standing> line;
+  std::vector<std::string> waiting;
+  for (const std::string& agent : agents) {
+    const auto ticket = static_cast<std::uint64_t>(line.size() + 1);
+    line.push_back(
+        waiter(Priority::normal, ticket, agent, k_t0, arrival_turn(agent, running, waiting)));
+    waiting.push_back(agent);
+  }
+  return line;
 }
 
 // Tickets in line order.
@@ -74,27 +88,42 @@ TEST(TurnOrder, AStreamOfHighRunsDoesNotKeepALowOnePastTheBound) {
 }
 
 TEST(TurnOrder, OneAgentsBurstDoesNotQueueAheadOfAnotherAgentsSingleRun) {
-  std::vector<Standing> line;
-  for (std::uint64_t t = 1; t <= 8; ++t) line.push_back(waiter(Priority::normal, t, "A"));
-  line.push_back(waiter(Priority::normal, 9, "B"));
-  auto order = line_order(line, k_t0);
+  std::vector<Standing> line = arriving({"A", "A", "A", "A", "A", "A", "A", "A", "B"});
   EXPECT_EQ(tickets_in_line(line, k_t0), (std::vector<std::uint64_t>{1, 9, 2, 3, 4, 5, 6, 7, 8}));
-  EXPECT_EQ(order[1].round, 0);
-  EXPECT_EQ(order[2].round, 1);
+  // A's first is admitted: B is still next, A's second does not get turn 0 back.
+  line.erase(line.begin());
+  EXPECT_EQ(tickets_in_line(line, k_t0).front(), 9u);
+}
+
+TEST(TurnOrder, AnAgentsRunningRunsCountInItsTurn) {
+  // A already runs one: its waiter has turn 1, B's later one turn 0.
+  std::vector<Standing> line = arriving({"A", "B"}, {"A"});
+  EXPECT_EQ(line[0].turn, 1u);
+  EXPECT_EQ(tickets_in_line(line, k_t0), (std::vector<std::uint64_t>{2, 1}));
 }
 
 TEST(TurnOrder, AgentsTakeTurnsRoundRobin) {
-  std::vector<Standing> line = {waiter(Priority::normal, 1, "A"), waiter(Priority::normal, 2, "A"),
-                                waiter(Priority::normal, 3, "B"), waiter(Priority::normal, 4, "B"),
-                                waiter(Priority::normal, 5, "C")};
+  std::vector<Standing> line = arriving({"A", "A", "B", "B", "C"});
   EXPECT_EQ(tickets_in_line(line, k_t0), (std::vector<std::uint64_t>{1, 3, 5, 2, 4}));
 }
 
-TEST(TurnOrder, TurnsAreTakenWithinOneEffectiveLevelOnly) {
-  // B's high run is ahead of all of A's normal ones; A's turns do not count B's high run.
-  std::vector<Standing> line = {waiter(Priority::normal, 1, "A"), waiter(Priority::normal, 2, "A"),
-                                waiter(Priority::high, 3, "B"), waiter(Priority::normal, 4, "B")};
+TEST(TurnOrder, TurnsOrderWaitersWithinOneEffectiveLevelOnly) {
+  std::vector<Standing> line = arriving({"A", "A", "B", "B"});
+  line[2].level = Priority::high;  // B's first: ahead of every normal one whatever the turns
+  line[3].turn = 0;
   EXPECT_EQ(tickets_in_line(line, k_t0), (std::vector<std::uint64_t>{3, 1, 4, 2}));
+}
+
+TEST(TurnOrder, AWaiterThatWaitedItsWholeBoundHasTurnZero) {
+  // A's eighth run, turn 7, waited the bound: it goes before a newer high run of turn 0 by
+  // ticket, so later arrivals cannot keep it waiting.
+  std::vector<Standing> line = {waiter(Priority::normal, 8, "A", k_t0, 7),
+                                waiter(Priority::high, 20, "H", k_t0 + k_bound_ms, 0)};
+  auto order = line_order(line, k_t0 + k_bound_ms);
+  EXPECT_EQ(line[order[0].index].ticket, 8u);
+  EXPECT_EQ(order[0].round, 0);
+  EXPECT_EQ(line_order(line, k_t0 + k_bound_ms - 1)[0].round, 0) << "H's run first before that";
+  EXPECT_EQ(line[line_order(line, k_t0 + k_bound_ms - 1)[0].index].ticket, 20u);
 }
 
 TEST(TurnOrder, PerAgentCapStillHoldsInTheFairOrder) {
