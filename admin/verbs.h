@@ -18,6 +18,8 @@ struct VerbRequest {
   bool force = false;                    // reset
   std::string agent_id;                  // run
   std::vector<std::string> vitest_args;  // run
+  int pid = 0;                           // priority, urgent: the waiting run
+  std::string level;                     // priority: low, normal, high, urgent (or 0..3)
 };
 
 int status_verb(const VerbRequest& request);
@@ -25,6 +27,8 @@ int cleanup_verb(const VerbRequest& request);
 int limit_verb(const VerbRequest& request);
 int pause_verb(const VerbRequest& request);
 int resume_verb(const VerbRequest& request);
+int priority_verb(const VerbRequest& request);
+int urgent_verb(const VerbRequest& request);
 int run_verb(const VerbRequest& request);  // returns only when the shim cannot be executed
 int reset_verb(const VerbRequest& request);
 int doctor_verb(const VerbRequest& request);
