@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
+#include <climits>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -71,6 +72,20 @@ void add_steering(CLI::App& app, VerbRequest& request, std::vector<Verb>& verbs)
   verbs.push_back(
       {app.add_subcommand("pause", "Stop admitting new runs (running ones finish)"), pause_verb});
   verbs.push_back({app.add_subcommand("resume", "Start admitting again"), resume_verb});
+  auto* priority = app.add_subcommand(
+      "priority", "Change a waiting run's priority level: vq-admin priority 4242 high");
+  priority->add_option("pid", request.pid, "The waiting run's PID (vq-admin status)")
+      ->required()
+      ->check(whole_number_from(1, INT_MAX));
+  priority->add_option("level", request.level, "low, normal, high or urgent (or 0 to 3)")
+      ->required();
+  verbs.push_back({priority, priority_verb});
+  auto* urgent =
+      app.add_subcommand("urgent", "Move a waiting run to the front: it is admitted next");
+  urgent->add_option("pid", request.pid, "The waiting run's PID (vq-admin status)")
+      ->required()
+      ->check(whole_number_from(1, INT_MAX));
+  verbs.push_back({urgent, urgent_verb});
 }
 
 void add_run(CLI::App& app, VerbRequest& request, std::vector<Verb>& verbs) {

@@ -8,6 +8,7 @@ inline constexpr int k_exit_ok = 0;
 inline constexpr int k_exit_problems = 1;      // doctor found problems
 inline constexpr int k_exit_usage = 2;         // bad command line (unknown verb, option, value)
 inline constexpr int k_exit_refused = 3;       // reset would affect live runs; --force overrides
+inline constexpr int k_exit_no_waiter = 4;     // priority, urgent: that pid is not waiting
 inline constexpr int k_exit_unavailable = 69;  // queue unusable: directory, table, lock file
 inline constexpr int k_exit_lock_stuck = 75;   // the update lock is held by a stopped process
 inline constexpr int k_exit_config = 78;       // a VQ_* / VITEST_* variable has a bad value

@@ -73,7 +73,12 @@ Json status_json(const StatusReport& report) {
                                   {"position", run.position},
                                   {"waiting_s", run.waiting_s},
                                   {"since", iso_utc(run.since_ms)},
-                                  {"stopped", run.stopped}});
+                                  {"stopped", run.stopped},
+                                  {"ticket", run.ticket},
+                                  {"priority", std::string(priority_name(run.level))},
+                                  {"age_bonus", run.age_bonus},
+                                  {"effective_priority", std::string(priority_name(run.effective))},
+                                  {"turn", run.round}});
   }
   out["unrecorded_waiters"] = report.unrecorded_waiters;
   out["ended"] = Json::array();

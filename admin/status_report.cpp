@@ -95,10 +95,12 @@ void judge_waiter_records(StatusReport& report, const TableSnapshot& view) {
                      std::string(get_text(record.agent)), record.start_time);
     }
   }
-  std::sort(live.begin(), live.end(),
-            [&](int a, int b) { return queued_before(t.waiters[a], t.waiters[b]); });
-  for (std::size_t n = 0; n < live.size(); ++n) {
-    const WaiterRecord& record = t.waiters[live[n]];
+  std::vector<Standing> standings;
+  for (int i : live) standings.push_back(standing_in(t.waiters[i]));
+  const std::vector<Placement> line = line_order(standings, report.taken_ms);
+  for (std::size_t n = 0; n < line.size(); ++n) {
+    const int index = live[line[n].index];
+    const WaiterRecord& record = t.waiters[index];
     WaitingRun run;
     run.pid = record.pid;
     run.agent = get_text(record.agent);
@@ -106,7 +108,11 @@ void judge_waiter_records(StatusReport& report, const TableSnapshot& view) {
     run.ticket = record.ticket;
     run.since_ms = record.since_ms;
     run.waiting_s = seconds_between(record.since_ms, report.taken_ms);
-    run.stopped = is_stopped(ProcStat{live_state[live[n]]});
+    run.stopped = is_stopped(ProcStat{live_state[index]});
+    run.level = standings[line[n].index].level;
+    run.effective = line[n].effective;
+    run.age_bonus = static_cast<int>(run.effective) - static_cast<int>(run.level);
+    run.round = line[n].round;
     report.waiting.push_back(std::move(run));
   }
 }

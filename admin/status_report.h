@@ -31,11 +31,17 @@ struct ActiveRun : Holder {
 struct WaitingRun {
   pid_t pid = 0;
   std::string agent;
-  int position = 0;  // 1-based, in ticket order among live waiters
+  int position = 0;  // 1-based, in line order (turn_order.h) among live waiters
   std::uint64_t ticket = 0;
   std::uint64_t since_ms = 0;
   double waiting_s = 0;
   bool stopped = false;  // Ctrl-Z: keeps its place, passed over while stopped
+  // Why this place: its level, the levels its wait has added, what the line is ordered by, and
+  // its agent's turn at that effective level (0: the agent's first).
+  Priority level = Priority::normal;
+  int age_bonus = 0;
+  Priority effective = Priority::normal;
+  int round = 0;
 };
 
 // A record that no longer matches reality; `vq-admin cleanup` removes it.

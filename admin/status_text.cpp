@@ -10,6 +10,19 @@
 namespace vq::admin {
 namespace {
 
+// ", Priority: high", ", Priority: low +1 age = normal, turn 2"; nothing for a plain normal
+// waiter in its agent's first turn, whose line stays the seed's.
+std::string priority_text(const WaitingRun& run) {
+  if (run.level == Priority::normal && run.age_bonus == 0 && run.round == 0) return "";
+  std::string text = ", Priority: " + std::string(priority_name(run.level));
+  if (run.age_bonus > 0) {
+    text += " +" + std::to_string(run.age_bonus) +
+            " age = " + std::string(priority_name(run.effective));
+  }
+  if (run.round > 0) text += ", turn " + std::to_string(run.round + 1);
+  return text;
+}
+
 class Painter {
  public:
   explicit Painter(const TextStyle& style) : m_colour(style.colour) {}
@@ -159,7 +172,7 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
   for (const WaitingRun& run : report.waiting) {
     std::string text = "  #" + std::to_string(run.position) + " PID " + std::to_string(run.pid) +
                        " (Agent: " + display_text(run.agent) +
-                       ", Waiting: " + format_duration(run.waiting_s) + ")";
+                       ", Waiting: " + format_duration(run.waiting_s) + priority_text(run) + ")";
     // append, not `" " + ...`: GCC 12 at -O3 warns falsely (-Wrestrict) on that insert.
     if (run.stopped)
       text.append(" ").append(paint.warn("[stopped: passed over until it continues]"));

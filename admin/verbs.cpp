@@ -16,6 +16,7 @@
 #include "doctor.h"
 #include "exit_codes.h"
 #include "install_layout.h"
+#include "priority_control.h"
 #include "queue_choice.h"
 #include "queue_control.h"
 #include "queue_store.h"
@@ -123,6 +124,20 @@ int do_limit(QueueStore& queue, int limit) {
   }
   if (change->new_paused)
     std::printf("Note: admission is paused; `vq-admin resume` restarts it.\n");
+  return k_exit_ok;
+}
+
+int do_priority(QueueStore& queue, pid_t pid, Priority level) {
+  auto change = set_waiter_priority(queue, pid, level, k_lock_wait);
+  if (!change) {
+    if (change.error().kind != ErrorKind::bad_config) return report_failure(change.error());
+    error_line(change.error().message);
+    return k_exit_no_waiter;
+  }
+  std::printf("PID %d: priority %s -> %s; place in line %d -> %d.\n", static_cast<int>(pid),
+              std::string(priority_name(change->old_level)).c_str(),
+              std::string(priority_name(change->new_level)).c_str(), change->old_position,
+              change->new_position);
   return k_exit_ok;
 }
 
@@ -265,6 +280,23 @@ int pause_verb(const VerbRequest& request) {
 int resume_verb(const VerbRequest& request) {
   return with_steered_queue(request, std::nullopt,
                             [](QueueStore& queue, bool) { return do_pause(queue, false); });
+}
+
+int priority_verb(const VerbRequest& request) {
+  auto level = parse_priority(request.level);
+  if (!level) {
+    error_line("'" + display_text(request.level) +
+               "' is not a priority level — give low, normal, high or urgent (or 0 to 3)");
+    return k_exit_usage;
+  }
+  return with_queue(request,
+                    [&](QueueStore& queue) { return do_priority(queue, request.pid, *level); });
+}
+
+int urgent_verb(const VerbRequest& request) {
+  return with_queue(request, [&](QueueStore& queue) {
+    return do_priority(queue, request.pid, Priority::urgent);
+  });
 }
 
 int run_verb(const VerbRequest& request) {

@@ -23,6 +23,8 @@ struct VerbRequest {
   std::string since;                     // history --since, e.g. 30m
   int history_limit = 50;                // history --limit
   std::string textfile_dir;              // metrics --textfile
+  int pid = 0;                           // priority, urgent: the waiting run
+  std::string level;                     // priority: low, normal, high, urgent (or 0..3)
 };
 
 int status_verb(const VerbRequest& request);
@@ -30,6 +32,8 @@ int cleanup_verb(const VerbRequest& request);
 int limit_verb(const VerbRequest& request);
 int pause_verb(const VerbRequest& request);
 int resume_verb(const VerbRequest& request);
+int priority_verb(const VerbRequest& request);
+int urgent_verb(const VerbRequest& request);
 int run_verb(const VerbRequest& request);  // returns only when the shim cannot be executed
 int reset_verb(const VerbRequest& request);
 int doctor_verb(const VerbRequest& request);

@@ -132,6 +132,25 @@ Result<gid_t> parse_group(const Source& source, const std::string& group_file) {
   return bad_value(source, "expected a group number, or the name of a group in " + group_file);
 }
 
+Result<Priority> parse_launch_priority(const Source& source) {
+  auto level = parse_priority(source.value);
+  if (!level || *level == Priority::urgent) {
+    return bad_value(source,
+                     "expected low, normal or high (or 0, 1, 2); urgent is given by "
+                     "vq-admin urgent <pid>");
+  }
+  return *level;
+}
+
+Result<double> parse_age_bound(const Source& source) {
+  auto seconds = parse_seconds(source, k_max_timeout_s);
+  if (!seconds || *seconds < 1) {
+    return bad_value(
+        source, "expected seconds from 1 to " + std::to_string(static_cast<long>(k_max_timeout_s)));
+  }
+  return seconds;
+}
+
 // Applies one optional variable: parse it if set, store it, or report its error.
 template <typename T, typename Parse>
 bool apply(const std::optional<Source>& source, Parse parse, T& target,
@@ -209,6 +228,8 @@ Result<Config> load_config(const EnvLookup& env) {
   apply(lookup(env, "VQ_SINGLE_WORKER"), parse_bool, config.single_worker, error);
   apply(lookup(env, "VQ_REAL_VITEST"), as_is, config.real_vitest, error);
   apply(lookup(env, "VQ_HOLDER"), as_is, config.holder_marker, error);
+  apply(lookup(env, "VQ_PRIORITY"), parse_launch_priority, config.priority, error);
+  apply(lookup(env, "VQ_PRIORITY_MAX_AGE"), parse_age_bound, config.priority_max_age_s, error);
 
   apply(
       lookup(env, "VQ_HISTORY"),

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "result.h"
+#include "turn_order.h"
 
 namespace vq {
 
@@ -33,6 +34,10 @@ struct Config {
   // Run history (docs/HISTORY.md).
   std::string history;     // VQ_HISTORY: the history database; empty means the default place
   std::string state_home;  // $XDG_STATE_HOME if absolute, else $HOME/.local/state; "" if neither
+  // Priorities (turn_order.h): this launch's level, and how long until waiting has raised any
+  // level to the top aged one.
+  Priority priority = Priority::normal;               // VQ_PRIORITY: low, normal, high
+  double priority_max_age_s = k_default_age_bound_s;  // VQ_PRIORITY_MAX_AGE
 };
 
 // Looks a variable up; returns nullptr when unset. Injectable so tests need no real environment.

@@ -51,6 +51,8 @@ const char* event_name(EventType type) {
       return "paused";
     case EventType::resumed:
       return "resumed";
+    case EventType::priority_changed:
+      return "priority-changed";
     case EventType::reset:
       return "reset";
     case EventType::failed_open:

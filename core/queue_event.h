@@ -30,6 +30,7 @@ enum class EventType {
   limit_changed,        // vq-admin limit
   paused,               // vq-admin pause
   resumed,              // vq-admin resume
+  priority_changed,     // vq-admin priority, urgent
   reset,                // vq-admin reset rebuilt the table
   failed_open,          // the queue cannot be used: the run goes ahead unqueued
   refused,              // the queue cannot be used and VQ_FAIL_CLOSED=1: the run is refused

@@ -38,7 +38,7 @@ std::uint64_t held_seconds(std::uint64_t since_ms) {
 }
 
 void write_waiter(WaiterRecord& record, const RunInfo& run, std::uint64_t ticket,
-                  std::uint64_t since_ms) {
+                  std::uint64_t since_ms, QueueStore::Pass::KeptPlace place) {
   record.state = RecordState::used;
   record.pid = run.self.pid;
   record.start_time = run.self.start_time;
@@ -46,6 +46,10 @@ void write_waiter(WaiterRecord& record, const RunInfo& run, std::uint64_t ticket
   record.ticket = ticket;
   record.since_ms = since_ms;
   record.agent_explicit = run.agent.explicit_id ? 1 : 0;
+  record.level = static_cast<std::uint32_t>(place.level);
+  record.age_bound_ms = static_cast<std::uint32_t>(run.age_bound_ms);
+  record.turn = place.turn;
+  record.spare = 0;
   set_text(record.agent, run.agent.id);
   seal(record);
 }
@@ -61,6 +65,22 @@ void write_slot(SlotRecord& record, const RunInfo& run) {
   set_text(record.cwd, run.cwd);
   set_text(record.command, run.command);
   seal(record);
+}
+
+// The turn of a run of `agent` arriving now (turn_order.h), from the records: holders' slot
+// records (the pass has cleared those of holders gone) and the other waiters'.
+std::uint32_t turn_now(const Table& t, const std::string& agent, int mine) {
+  std::vector<std::string> running;
+  std::vector<std::string> waiting;
+  for (const SlotRecord& slot : t.slots) {
+    if (slot.state == RecordState::used) running.emplace_back(get_text(slot.agent));
+  }
+  for (int i = 0; i < k_max_waiters; ++i) {
+    if (i != mine && t.waiters[i].state == RecordState::used) {
+      waiting.emplace_back(get_text(t.waiters[i].agent));
+    }
+  }
+  return arrival_turn(agent, running, waiting);
 }
 
 template <typename Record>
@@ -79,6 +99,12 @@ void add_metadata(Holder& holder, const SlotRecord& record) {
 }
 
 }  // namespace
+
+Standing standing_in(const WaiterRecord& record) {
+  return Standing{
+      static_cast<Priority>(record.level), record.since_ms, record.age_bound_ms, record.ticket,
+      std::string(get_text(record.agent)), record.turn};
+}
 
 std::uint64_t wall_ms() {
   using namespace std::chrono;
@@ -255,32 +281,53 @@ WaiterState QueueStore::Pass::waiter_state(int index, const std::string& agent_f
   return WaiterState::running;
 }
 
-std::vector<WaiterEntry> QueueStore::Pass::waiters_where(bool before, std::uint64_t ticket,
-                                                         int mine) const {
+Line QueueStore::Pass::line_around(const Standing& me, int mine, std::uint64_t now_ms) const {
   const Table& t = table();
-  std::vector<int> found;
+  std::vector<int> records;
+  std::vector<Standing> standings;
   for (int i = 0; i < k_max_waiters; ++i) {
     const WaiterRecord& waiter = t.waiters[i];
     if (i == mine || waiter.state != RecordState::used) continue;
-    if (before ? waiter.ticket < ticket : waiter.ticket > ticket) found.push_back(i);
+    records.push_back(i);
+    standings.push_back(standing_in(waiter));
   }
-  std::sort(found.begin(), found.end(),
-            [&](int a, int b) { return queued_before(t.waiters[a], t.waiters[b]); });
-  std::vector<WaiterEntry> entries;
-  for (int i : found) {
-    const WaiterRecord& w = t.waiters[i];
-    entries.push_back(WaiterEntry{i, ProcessIdentity{w.pid, w.start_time}, w.ticket,
-                                  Claimant{std::string(get_text(w.agent)), w.agent_explicit == 1}});
+  standings.push_back(me);
+  Line line;
+  bool before = true;
+  for (const Placement& placed : line_order(standings, now_ms)) {
+    if (placed.index == records.size()) {
+      line.mine = placed;
+      before = false;
+      continue;
+    }
+    const WaiterRecord& w = t.waiters[records[placed.index]];
+    WaiterEntry entry{records[placed.index],
+                      ProcessIdentity{w.pid, w.start_time},
+                      w.ticket,
+                      Claimant{std::string(get_text(w.agent)), w.agent_explicit == 1},
+                      standings[placed.index],
+                      placed};
+    (before ? line.ahead : line.behind).push_back(std::move(entry));
   }
-  return entries;
+  return line;
 }
 
-std::vector<WaiterEntry> QueueStore::Pass::waiters_ahead(std::uint64_t ticket, int mine) const {
-  return waiters_where(true, ticket, mine);
+Standing QueueStore::Pass::standing(int index) const {
+  return standing_in(table().waiters[index]);
 }
 
-std::vector<WaiterEntry> QueueStore::Pass::waiters_behind(std::uint64_t ticket, int mine) const {
-  return waiters_where(false, ticket, mine);
+void QueueStore::Pass::set_level(int index, Priority level) {
+  WaiterRecord& record = table().waiters[index];
+  record.level = static_cast<std::uint32_t>(level);
+  seal(record);
+}
+
+int QueueStore::Pass::waiter_of(pid_t pid) const {
+  const Table& t = table();
+  for (int i = 0; i < k_max_waiters; ++i) {
+    if (t.waiters[i].state == RecordState::used && t.waiters[i].pid == pid) return i;
+  }
+  return -1;
 }
 
 int QueueStore::Pass::used_waiter_records() const {
@@ -295,7 +342,7 @@ bool QueueStore::Pass::nobody_waits() const {
 }
 
 int QueueStore::Pass::take_place(const RunInfo& run, std::uint64_t ticket, std::uint64_t since_ms,
-                                 int old_index) {
+                                 int old_index, std::optional<KeptPlace> kept) {
   Table& t = table();
   LockFile& locks = m_store.m_locks;
   if (old_index >= 0) locks.unmark_waiter(old_index);
@@ -306,7 +353,8 @@ int QueueStore::Pass::take_place(const RunInfo& run, std::uint64_t ticket, std::
     if (locks.try_mark_waiter(i)) index = i;
   }
   if (index < 0) return -1;
-  write_waiter(t.waiters[index], run, ticket, since_ms);
+  write_waiter(t.waiters[index], run, ticket, since_ms,
+               kept.value_or(KeptPlace{run.priority, turn_now(t, run.agent.id, index)}));
   // After a table rebuild the counter restarts; tickets handed out later must still come after
   // ours, or newcomers would pass the waiters already queued.
   if (ticket >= t.header.next_ticket) t.header.next_ticket = ticket + 1;

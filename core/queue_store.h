@@ -25,6 +25,7 @@
 #include "queue_event.h"
 #include "result.h"
 #include "slot_table.h"
+#include "turn_order.h"
 
 namespace vq {
 
@@ -34,6 +35,8 @@ struct RunInfo {
   Agent agent;
   std::string cwd;
   std::string command;
+  Priority priority = Priority::normal;  // VQ_PRIORITY, for the waiter record and the history
+  std::uint64_t age_bound_ms = static_cast<std::uint64_t>(k_default_age_bound_s * 1000);
 };
 
 // A waiter record as the policy needs it: where it is, whose it is, its place in line.
@@ -42,6 +45,15 @@ struct WaiterEntry {
   ProcessIdentity process;
   std::uint64_t ticket = 0;
   Claimant claimant;
+  Standing standing;
+  Placement placement;  // its effective level and round in the line
+};
+
+// The line around one waiter, in the order of turn_order.h: who goes before it, who after.
+struct Line {
+  std::vector<WaiterEntry> ahead;
+  std::vector<WaiterEntry> behind;
+  Placement mine;
 };
 
 // A private copy of the table and of what the locks said, taken in one pass (for status).
@@ -69,6 +81,9 @@ struct LiveMarks {
 };
 
 std::uint64_t wall_ms();
+
+// What the line's order reads from a waiter record.
+Standing standing_in(const WaiterRecord& record);
 
 class QueueStore {
  public:
@@ -170,9 +185,15 @@ class QueueStore::Pass {
   // gone; a gone one's record is cleared and logged.
   WaiterState waiter_state(int index, const std::string& agent_for_log);
 
-  // Used waiter records with tickets before `ticket` (after it), except `mine`, in line order.
-  std::vector<WaiterEntry> waiters_ahead(std::uint64_t ticket, int mine) const;
-  std::vector<WaiterEntry> waiters_behind(std::uint64_t ticket, int mine) const;
+  // The used waiter records other than `mine`, placed in line (turn_order.h) with `me` (the
+  // standing of record `mine`, or of a launch without one) as the clock reads `now_ms`.
+  Line line_around(const Standing& me, int mine, std::uint64_t now_ms) const;
+  // The standing in waiter record `index` (its level may have been changed by vq-admin).
+  Standing standing(int index) const;
+  // Sets the level of waiter record `index` (vq-admin priority, urgent).
+  void set_level(int index, Priority level);
+  // The first waiter record whose pid is `pid`, or -1.
+  int waiter_of(pid_t pid) const;
   int used_waiter_records() const;
   // No used waiter record and no waiter mark held: a live waiter whose record a repair cleared
   // must not be passed either.
@@ -181,7 +202,14 @@ class QueueStore::Pass {
   std::uint64_t take_ticket() { return table().header.next_ticket++; }
   // Takes a free waiter record for `run` with `ticket` (giving up `old_index`, if any); -1 when
   // every record is in use.
-  int take_place(const RunInfo& run, std::uint64_t ticket, std::uint64_t since_ms, int old_index);
+  // `kept`: the level and turn of the place taken before (a level vq-admin set stays), else
+  // the run's level and its agent's turn now.
+  struct KeptPlace {
+    Priority level = Priority::normal;
+    std::uint32_t turn = 0;
+  };
+  int take_place(const RunInfo& run, std::uint64_t ticket, std::uint64_t since_ms, int old_index,
+                 std::optional<KeptPlace> kept = std::nullopt);
   bool holds_place(int index, const RunInfo& run, std::uint64_t ticket) const;
   void leave_place(int index);
   // Takes slot `slot` for `run` if nobody holds its lock, and writes its record.
@@ -200,7 +228,6 @@ class QueueStore::Pass {
  private:
   Table& table() { return m_store.m_table.table(); }
   const Table& table() const { return m_store.m_table.table(); }
-  std::vector<WaiterEntry> waiters_where(bool before, std::uint64_t ticket, int mine) const;
 
   QueueStore& m_store;
   LockFile::UpdateGuard m_guard;

@@ -1,6 +1,8 @@
 #include "slot_table.h"
 
 #include "mapping_guard.h"
+#include "table_upgrade.h"
+#include "turn_order.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,17 +16,10 @@
 namespace vq {
 namespace {
 
-// FNV-1a: cheap, and any torn write changes it with overwhelming probability.
-std::uint32_t fnv1a(const void* data, std::size_t size, std::uint32_t hash = 2166136261u) {
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 16777619u;
-  return hash;
-}
-
 template <typename Record>
 std::uint32_t checksum_without_field(Record copy) {
   copy.checksum = 0;
-  return fnv1a(&copy, sizeof copy);
+  return checksum_of(&copy, sizeof copy);
 }
 
 template <std::size_t N>
@@ -33,6 +28,14 @@ bool is_terminated(const char (&field)[N]) {
 }
 
 }  // namespace
+
+// FNV-1a: cheap, and any torn write changes it with overwhelming probability.
+std::uint32_t checksum_of(const void* data, std::size_t size) {
+  std::uint32_t hash = 2166136261u;
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 16777619u;
+  return hash;
+}
 
 HeaderCheck check_header(const TableHeader& header) {
   if (header.magic == 0 && header.version == 0) return HeaderCheck::blank;
@@ -96,6 +99,8 @@ bool is_valid(const SlotRecord& record) {
 
 bool is_valid(const WaiterRecord& record, std::uint64_t next_ticket) {
   return record.state == RecordState::used && record.pid > 0 && record.agent_explicit <= 1 &&
+         record.level <= static_cast<std::uint32_t>(Priority::urgent) && record.age_bound_ms > 0 &&
+         record.turn <= static_cast<std::uint32_t>(k_max_waiters + k_max_slots) &&
          record.ticket > 0 && record.ticket < next_ticket && is_terminated(record.agent) &&
          record.checksum == record_checksum(record);
 }
@@ -126,9 +131,12 @@ TableRepair repair_table(Table& table, int seed_limit, std::uint64_t now_ms) {
     case HeaderCheck::newer_version:
       repair.refused = true;
       return repair;
+    case HeaderCheck::older_version:
+      repair.upgraded = upgrade_previous_layout(table);
+      if (!repair.upgraded) initialize_table(table, seed_limit, now_ms);
+      break;
     case HeaderCheck::blank:
     case HeaderCheck::corrupt:
-    case HeaderCheck::older_version:
       initialize_table(table, seed_limit, now_ms);
       break;
   }

@@ -16,7 +16,7 @@
 namespace vq {
 
 inline constexpr std::uint64_t k_table_magic = 0x454c424154515676ULL;  // "vQTABLE" little-endian
-inline constexpr std::uint32_t k_table_version = 1;
+inline constexpr std::uint32_t k_table_version = 2;  // 2: waiters carry a priority level
 inline constexpr int k_max_slots = k_max_limit;
 inline constexpr int k_max_waiters = 1024;
 
@@ -52,9 +52,15 @@ struct WaiterRecord {
   std::uint64_t ticket;
   std::uint64_t since_ms;
   std::uint32_t agent_explicit;
+  std::uint32_t level;         // a Priority (turn_order.h)
+  std::uint32_t age_bound_ms;  // the waiter's own VQ_PRIORITY_MAX_AGE
+  std::uint32_t turn;          // fair turns: its agent's runs ahead of it when it arrived
+  std::uint32_t spare;         // zero; keeps the record free of padding (checksummed bytes)
   std::uint32_t checksum;
   char agent[64];
 };
+
+static_assert(sizeof(WaiterRecord) == 120, "no padding: the checksum hashes every byte");
 
 struct Table {
   TableHeader header;
@@ -68,6 +74,8 @@ std::string_view describe(HeaderCheck check);
 
 void initialize_table(Table& table, int limit, std::uint64_t now_ms);
 
+// The checksum of `size` bytes (records hash themselves with their checksum field zeroed).
+std::uint32_t checksum_of(const void* data, std::size_t size);
 std::uint32_t record_checksum(const SlotRecord& record);
 std::uint32_t record_checksum(const WaiterRecord& record);
 void seal(SlotRecord& record);  // sets the checksum after the fields are written
@@ -81,7 +89,7 @@ inline bool is_empty(const WaiterRecord& record) {
   return record.state == RecordState::empty && record.pid == 0;
 }
 
-// The one order of waiters: by ticket, i.e. arrival.
+// Arrival order, by ticket: the tie-break of the line's order (turn_order.h).
 inline bool queued_before(const WaiterRecord& a, const WaiterRecord& b) {
   return a.ticket < b.ticket;
 }
@@ -94,12 +102,14 @@ bool is_valid(const WaiterRecord& record, std::uint64_t next_ticket);
 int repair_records(Table& table);
 
 // What a vq process does with the table it finds, under the update lock: a valid header is kept,
-// a blank one initialised, a corrupt or older one rebuilt (all with `seed_limit`), a newer one
-// left alone (another vq version owns it); then torn records are cleared. Afterwards a table
-// not refused has a valid header and only valid or empty records, whatever bytes it held.
+// a blank one initialised, one of the previous layout upgraded in place (table_upgrade.h), a
+// corrupt or other older one rebuilt (all with `seed_limit`), a newer one left alone (another vq
+// version owns it); then torn records are cleared. Afterwards a table not refused has a valid
+// header and only valid or empty records, whatever bytes it held.
 struct TableRepair {
   HeaderCheck found = HeaderCheck::valid;
-  bool refused = false;  // a newer layout: nothing was touched
+  bool refused = false;   // a newer layout: nothing was touched
+  bool upgraded = false;  // the previous layout, its records kept
   int cleared_records = 0;
 };
 TableRepair repair_table(Table& table, int seed_limit, std::uint64_t now_ms);

@@ -56,7 +56,8 @@ WaitSession::WaitSession(QueueStore& store, const RunInfo& run, const AcquireOpt
       m_options(options),
       m_observer(observer),
       m_started(std::chrono::steady_clock::now()),
-      m_since_ms(wall_ms()) {}
+      m_since_ms(wall_ms()),
+      m_level(run.priority) {}
 
 Result<Acquired> WaitSession::run() {
   for (;;) {
@@ -156,7 +157,8 @@ Result<WaitSession::PassOutcome> WaitSession::pass_locked(QueueStore::Pass& pass
   // ticket, so our turn is not lost.
   if (!nobody_waits && !pass.holds_place(m_index, m_run, m_ticket)) take_place(pass);
 
-  std::vector<WaiterEntry> ahead = pass.waiters_ahead(m_ticket, m_index);
+  const Line line = pass.line_around(my_standing(pass), m_index, wall_ms());
+  const std::vector<WaiterEntry>& ahead = line.ahead;
   QueueScene scene{claimants_of(holders), claimants_of(ahead),
                    Claimant{m_run.agent.id, m_run.agent.explicit_id},
                    AdmissionRules{pass.limit(), m_options.per_agent, pass.paused()}};
@@ -169,14 +171,27 @@ Result<WaitSession::PassOutcome> WaitSession::pass_locked(QueueStore::Pass& pass
   TurnWalk walk;
   if ((m_index >= 0 || nobody_waits) && !m_stranded) walk = walk_turns(scene, state_of);
   PassOutcome outcome;
-  if (walk.mine && try_admit(pass, holders, outcome)) return outcome;
+  if (walk.mine && try_admit(pass, holders, line.behind, outcome)) return outcome;
   // Not admitted: a slot below the limit is held by a process the count missed (a lowered
   // limit), or it is not our turn.
   if (nobody_waits) take_place(pass);
   if (!m_wake) m_wake.emplace(m_store.dir());
-  note_waiting(pass, holders, ahead.size());
-  plan_sleep(scene, state_of, ahead, walk, outcome);
+  note_waiting(pass, holders, line);
+  plan_sleep(scene, state_of, line, walk, outcome);
   return outcome;
+}
+
+Standing WaitSession::my_standing(const QueueStore::Pass& pass) {
+  if (pass.holds_place(m_index, m_run, m_ticket)) {
+    Standing mine = pass.standing(m_index);
+    m_level = mine.level;
+    m_fair_turn = mine.turn;
+    return mine;
+  }
+  // Without a record (admitted at once, or not yet placed): the turn a place would get now.
+  Standing me{m_level, m_since_ms, m_run.age_bound_ms, m_ticket, m_run.agent.id, 0};
+  if (m_fair_turn) me.turn = *m_fair_turn;
+  return me;
 }
 
 // Our record, mark and FIFOs are in files newcomers no longer see: move to the queue now at the
@@ -204,7 +219,10 @@ void WaitSession::rejoin() {
 }
 
 void WaitSession::take_place(QueueStore::Pass& pass) {
-  m_index = pass.take_place(m_run, m_ticket, m_since_ms, m_index);
+  std::optional<QueueStore::Pass::KeptPlace> kept;
+  if (m_fair_turn) kept = QueueStore::Pass::KeptPlace{m_level, *m_fair_turn};
+  m_index = pass.take_place(m_run, m_ticket, m_since_ms, m_index, kept);
+  if (m_index >= 0 && !m_fair_turn) m_fair_turn = pass.standing(m_index).turn;
   if (m_index >= 0) {
     // Opened before this pass ends, so a poke after it is seen.
     m_turn.emplace(m_store.dir(), turn_fifo_name(m_index));
@@ -217,13 +235,12 @@ void WaitSession::take_place(QueueStore::Pass& pass) {
 }
 
 bool WaitSession::try_admit(QueueStore::Pass& pass, const std::vector<Holder>& holders,
-                            PassOutcome& outcome) {
+                            const std::vector<WaiterEntry>& behind, PassOutcome& outcome) {
   // Only bytes below the limit: with the limit unchanged, even a wrong holder count could not
   // admit more than `limit`. (Holders above a lowered limit are counted.)
   for (int slot = 0; slot < pass.limit(); ++slot) {
     if (is_busy(holders, slot) || !pass.claim_slot(slot, m_run)) continue;
-    // Before our record is cleared: being admitted may have made the waiters behind us next.
-    std::vector<WaiterEntry> behind = pass.waiters_behind(m_ticket, m_index);
+    // Being admitted may have made the waiters behind us next.
     auto next = successors_to_wake(behind.size(), [&](std::size_t i) {
       return pass.waiter_state(behind[i].index, m_run.agent.id);
     });
@@ -237,23 +254,35 @@ bool WaitSession::try_admit(QueueStore::Pass& pass, const std::vector<Holder>& h
 }
 
 void WaitSession::note_waiting(const QueueStore::Pass& pass, const std::vector<Holder>& holders,
-                               std::size_t ahead) {
+                               const Line& line) {
   m_snapshot.limit = pass.limit();
   m_snapshot.paused = pass.paused();
   m_snapshot.holders = holders;
-  m_snapshot.position = static_cast<int>(ahead) + 1;
+  m_snapshot.position = static_cast<int>(line.ahead.size()) + 1;
+  m_snapshot.level = m_level;
+  m_snapshot.effective = line.mine.effective;
+  m_snapshot.age_bonus = static_cast<int>(line.mine.effective) - static_cast<int>(m_level);
   m_snapshot.waiting = pass.used_waiter_records() + (m_index < 0 ? 1 : 0);
   m_snapshot.waited_s = waited_s();
 }
 
-void WaitSession::plan_sleep(const QueueScene& scene, const StateOf& state_of,
-                             const std::vector<WaiterEntry>& ahead, const TurnWalk& walk,
-                             PassOutcome& outcome) {
+void WaitSession::plan_sleep(const QueueScene& scene, const StateOf& state_of, const Line& line,
+                             const TurnWalk& walk, PassOutcome& outcome) {
+  const std::vector<WaiterEntry>& ahead = line.ahead;
   // Free slots that waiters ahead of us take: they may be asleep without watching the holders
   // (a waiter resumed after Ctrl-Z), so tell them.
   for (std::size_t i : walk.served) outcome.to_poke.push_back(ahead[i].index);
   const bool pokeable = m_index >= 0 && m_turn && m_turn->fd() >= 0;
   WaitPlan plan = plan_wait(scene, pokeable, state_of);
+  if (plan.watch_holders && !m_watching_holders) {
+    // We may have gone ahead of the waiters that watched the holders (a higher level, an age
+    // bonus, vq-admin): tell them, so they watch us instead and an exit still wakes one waiter.
+    const int holders = static_cast<int>(scene.holding.size());
+    const auto free = static_cast<std::size_t>(std::max(scene.rules.limit - holders, 0));
+    const std::size_t passed = std::min(line.behind.size(), free + 1);
+    for (std::size_t i = 0; i < passed; ++i) outcome.to_poke.push_back(line.behind[i].index);
+  }
+  m_watching_holders = plan.watch_holders;
   if (plan.watch_holders) {
     for (const Holder& holder : m_snapshot.holders) {
       if (auto identity = identify(holder.pid)) outcome.watched.push_back(*identity);

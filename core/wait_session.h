@@ -19,8 +19,11 @@ struct WaitSnapshot {
   int limit = 0;
   bool paused = false;
   std::vector<Holder> holders;
-  int position = 0;  // 1-based place among live waiters
-  int waiting = 0;   // live waiters in all
+  int position = 0;                       // 1-based place in line (turn_order.h) among waiters
+  Priority level = Priority::normal;      // this run's level
+  int age_bonus = 0;                      // levels gained by waiting
+  Priority effective = Priority::normal;  // what the line is ordered by
+  int waiting = 0;                        // live waiters in all
   double waited_s = 0;
   std::string note;  // why the queue cannot be read right now (a stuck update lock), if so
 };
@@ -48,7 +51,7 @@ struct Acquired {
   WaitSnapshot last;  // what the queue looked like at the end of the wait
 };
 
-// Waits in ticket order until a slot is ours, the timeout passes, or a signal arrives on
+// Waits in line (turn_order.h) until a slot is ours, the timeout passes, or a signal arrives on
 // options.signal_fd. On admission the slot's record lock is held by this process.
 Result<Acquired> acquire(QueueStore& store, const RunInfo& run, const AcquireOptions& options,
                          WaitObserver& observer);
@@ -77,12 +80,13 @@ class WaitSession {
   Result<PassOutcome> lock_not_had(const Error& error);
   void rejoin();
   void take_place(QueueStore::Pass& pass);
-  bool try_admit(QueueStore::Pass& pass, const std::vector<Holder>& holders, PassOutcome& outcome);
-  void plan_sleep(const QueueScene& scene, const StateOf& state_of,
-                  const std::vector<WaiterEntry>& ahead, const TurnWalk& walk,
-                  PassOutcome& outcome);
+  Standing my_standing(const QueueStore::Pass& pass);
+  bool try_admit(QueueStore::Pass& pass, const std::vector<Holder>& holders,
+                 const std::vector<WaiterEntry>& behind, PassOutcome& outcome);
+  void plan_sleep(const QueueScene& scene, const StateOf& state_of, const Line& line,
+                  const TurnWalk& walk, PassOutcome& outcome);
   void note_waiting(const QueueStore::Pass& pass, const std::vector<Holder>& holders,
-                    std::size_t ahead);
+                    const Line& line);
   Acquired admitted(int slot);
   void report_waiting();
   Sleep sleep(const std::vector<ProcessIdentity>& watched);
@@ -99,8 +103,11 @@ class WaitSession {
   const std::chrono::steady_clock::time_point m_started;
   const std::uint64_t m_since_ms;
 
-  std::uint64_t m_ticket = 0;  // 0 until the first pass takes one
-  int m_index = -1;            // our waiter record, marked by our lock on its byte
+  std::uint64_t m_ticket = 0;                // 0 until the first pass takes one
+  Priority m_level;                          // the run's, or what vq-admin set on our record since
+  bool m_watching_holders = false;           // the last pass's plan
+  std::optional<std::uint32_t> m_fair_turn;  // fair turns: fixed when we first take a place
+  int m_index = -1;                          // our waiter record, marked by our lock on its byte
   bool m_announced = false;
   bool m_warned_stuck = false;  // logged a stopped or stuck holder of the update lock
   bool m_noted_busy = false;    // logged a contended update lock

@@ -276,7 +276,9 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
     signals.restore();
     exec_vitest(vitest);
   }
-  RunInfo run{self_identity(), resolve_agent(config, env), launch.cwd, launch.command_line};
+  RunInfo run{self_identity(), resolve_agent(config, env),
+              launch.cwd,      launch.command_line,
+              config.priority, static_cast<std::uint64_t>(config.priority_max_age_s * 1000)};
   WaitDisplay display(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
   AcquireOptions options{config.timeout_s, config.per_agent, signals.fd()};
   auto acquired = acquire(*queue, run, options, display);

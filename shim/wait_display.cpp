@@ -48,12 +48,23 @@ std::string describe_holders(const std::vector<Holder>& holders, std::size_t max
   return text;
 }
 
+// " (priority high)", " (priority low +1 age = normal)"; nothing for a plain normal waiter.
+static std::string priority_text(const WaitSnapshot& snapshot) {
+  if (snapshot.level == Priority::normal && snapshot.age_bonus == 0) return "";
+  std::string text = " (priority " + std::string(priority_name(snapshot.level));
+  if (snapshot.age_bonus > 0) {
+    text += " +" + std::to_string(snapshot.age_bonus) +
+            " age = " + std::string(priority_name(snapshot.effective));
+  }
+  return text + ")";
+}
+
 std::string waiting_line(const WaitSnapshot& snapshot) {
   if (snapshot.limit == 0) return "vq: waiting for a vitest slot: " + snapshot.note;
   std::string line = "vq: waiting for a vitest slot: #" + std::to_string(snapshot.position) +
-                     " of " + std::to_string(snapshot.waiting) + " waiting, " +
-                     std::to_string(snapshot.holders.size()) + "/" +
-                     std::to_string(snapshot.limit) + " busy";
+                     " of " + std::to_string(snapshot.waiting) + " waiting" +
+                     priority_text(snapshot) + ", " + std::to_string(snapshot.holders.size()) +
+                     "/" + std::to_string(snapshot.limit) + " busy";
   if (snapshot.paused) line += ", queue paused";
   if (!snapshot.holders.empty()) line += " (" + describe_holders(snapshot.holders, 3) + ")";
   if (!snapshot.note.empty()) line += "; " + display_text(snapshot.note);

@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // As the mapping shows a file: its bytes, zeros past a short file's end (SlotTable::open
   // grows it with posix_fallocate), nothing past sizeof(Table) of a longer one.
   std::memset(static_cast<void*>(table), 0, sizeof(Table));
-  if (size > 0) std::memcpy(static_cast<void*>(table), data, size < sizeof(Table) ? size : sizeof(Table));
+  if (size > 0)
+    std::memcpy(static_cast<void*>(table), data, size < sizeof(Table) ? size : sizeof(Table));
   std::memcpy(static_cast<void*>(before), table, sizeof(Table));
 
   TableRepair repair = repair_table(*table, 4, 1000);
@@ -41,7 +42,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   int limit = admission_limit(table->header);
   require(limit >= 1 && limit <= k_max_slots, "admission limit within the slots");
   require(static_cast<int>(table->header.limit) == limit, "stored limit within the slots");
-  if (repair.found != HeaderCheck::valid) require(limit == 4, "a rebuilt table has the seed limit");
+  if (repair.upgraded) {
+    require(repair.found == HeaderCheck::older_version, "only an older layout is upgraded");
+    require(table->header.limit == before->header.limit &&
+                table->header.paused == before->header.paused &&
+                table->header.next_ticket == before->header.next_ticket,
+            "an upgraded table keeps its limit, pause and ticket counter");
+  } else if (repair.found != HeaderCheck::valid) {
+    require(limit == 4, "a rebuilt table has the seed limit");
+  }
   for (const SlotRecord& slot : table->slots) {
     require(slot.state == RecordState::empty || is_valid(slot), "slot record empty or valid");
   }

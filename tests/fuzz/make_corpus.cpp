@@ -10,6 +10,8 @@
 #include <string>
 
 #include "slot_table.h"
+#include "table_upgrade.h"
+#include "turn_order.h"
 
 namespace {
 
@@ -46,10 +48,49 @@ std::unique_ptr<Table> busy_table() {
     waiter.ticket = 2 + static_cast<std::uint64_t>(i);
     waiter.since_ms = 1700000000002;
     waiter.agent_explicit = i == 0 ? 1 : 0;
+    waiter.level = static_cast<std::uint32_t>(i == 1 ? Priority::high : Priority::normal);
+    waiter.age_bound_ms = 240000;
+    waiter.turn = static_cast<std::uint32_t>(i);
     set_text(waiter.agent, "shell@pts/3");
     seal(waiter);
   }
   return table;
+}
+
+// The previous layout (version 1) with a holder and three waiters, as an older vq left it.
+std::unique_ptr<layout_v1::Table> previous_layout_table() {
+  auto table = std::make_unique<layout_v1::Table>();
+  std::memset(static_cast<void*>(table.get()), 0, sizeof *table);
+  auto busy = busy_table();
+  table->header = busy->header;
+  table->header.version = layout_v1::k_version;
+  table->header.table_size = sizeof(layout_v1::Table);
+  std::memcpy(static_cast<void*>(table->slots), busy->slots, sizeof table->slots);
+  for (int i = 0; i < 3; ++i) {
+    layout_v1::WaiterRecord& waiter = table->waiters[i];
+    waiter.state = RecordState::used;
+    waiter.pid = 5000 + i;
+    waiter.start_time = 100 + static_cast<std::uint64_t>(i);
+    waiter.ticket = 2 + static_cast<std::uint64_t>(i);
+    waiter.since_ms = 1700000000002;
+    waiter.agent_explicit = i == 0 ? 1 : 0;
+    set_text(waiter.agent, "shell@pts/3");
+    layout_v1::seal(waiter);
+  }
+  return table;
+}
+
+void save_previous_layouts(const std::string& dir) {
+  auto table = previous_layout_table();
+  save(dir, "previous-layout-busy", table.get(), sizeof *table);
+  table->waiters[1].since_ms ^= 0xff;
+  save(dir, "previous-layout-waiter-torn", table.get(), sizeof *table);
+  table = previous_layout_table();
+  table->header.limit = 0;
+  save(dir, "previous-layout-limit-zero", table.get(), sizeof *table);
+  table = previous_layout_table();
+  table->header.table_size = sizeof(Table);
+  save(dir, "previous-layout-size-wrong", table.get(), sizeof *table);
 }
 
 }  // namespace
@@ -89,6 +130,21 @@ int main(int argc, char** argv) {
          seal(t.waiters[1]);
        }},
       {"waiter-torn", [](Table& t) { t.waiters[2].since_ms ^= 0xff; }},
+      {"waiter-level-out-of-range",
+       [](Table& t) {
+         t.waiters[1].level = 9;
+         seal(t.waiters[1]);
+       }},
+      {"waiter-turn-out-of-range",
+       [](Table& t) {
+         t.waiters[2].turn = 0xffffffffu;
+         seal(t.waiters[2]);
+       }},
+      {"waiter-age-bound-zero",
+       [](Table& t) {
+         t.waiters[0].age_bound_ms = 0;
+         seal(t.waiters[0]);
+       }},
       {"slot-torn", [](Table& t) { t.slots[1].pid = 4243; }},
       {"slot-unterminated-text",
        [](Table& t) {
@@ -106,6 +162,7 @@ int main(int argc, char** argv) {
     patch.apply(*table);
     save(dir, patch.name, *table);
   }
+  save_previous_layouts(dir);
   std::mt19937 random(42);
   std::string garbage(4096, '\0');
   for (char& c : garbage) c = static_cast<char>(random());

@@ -115,6 +115,22 @@ long cpu_time_ms(pid_t pid) {
   return (std::stol(user) + std::stol(system)) * 1000 / ::sysconf(_SC_CLK_TCK);
 }
 
+std::vector<pid_t> pidfd_targets(pid_t pid) {
+  std::vector<pid_t> targets;
+  const std::string proc = "/proc/" + std::to_string(pid);
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(proc + "/fd", error)) {
+    std::error_code link_error;
+    auto target = std::filesystem::read_symlink(entry.path(), link_error);
+    if (link_error || target.string() != "anon_inode:[pidfd]") continue;
+    std::istringstream info(read_file(proc + "/fdinfo/" + entry.path().filename().string()));
+    for (std::string line; std::getline(info, line);) {
+      if (line.rfind("Pid:", 0) == 0) targets.push_back(std::stoi(line.substr(4)));
+    }
+  }
+  return targets;
+}
+
 std::string describe_status(int wait_status) {
   if (WIFEXITED(wait_status)) return exited(WEXITSTATUS(wait_status));
   if (WIFSIGNALED(wait_status)) return killed_by(WTERMSIG(wait_status));

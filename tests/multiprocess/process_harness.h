@@ -42,6 +42,9 @@ std::string proc_start_time(pid_t pid);
 char process_state(pid_t pid);
 // User plus system CPU time of PID so far (fields 14 and 15), in ms; -1 when gone.
 long cpu_time_ms(pid_t pid);
+// The processes PID's open pidfds refer to ("Pid:" in /proc/PID/fdinfo): whom a waiter's sleep
+// watches, seen from outside. Empty when gone or none.
+std::vector<pid_t> pidfd_targets(pid_t pid);
 
 // The fake as a project's node_modules/.bin/vitest of vitest `version`, in `dir` (made if
 // missing): the shim reads the version from node_modules/vitest/package.json beside it. Returns

@@ -102,8 +102,27 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"VITEST_QUEUE_TIMEOUT", "x"}, BadValue{"VQ_PER_AGENT", "0"},
                       BadValue{"VQ_LOG_LEVEL", "loud"}, BadValue{"VQ_DISABLE", "maybe"},
                       BadValue{"VQ_FAIL_CLOSED", "2"}, BadValue{"VQ_SINGLE_WORKER", "off-ish"},
-                      BadValue{"VQ_AGENT_ID", "has space"},
-                      BadValue{"VQ_QUEUE_DIR", "relative/q"}));
+                      BadValue{"VQ_AGENT_ID", "has space"}, BadValue{"VQ_QUEUE_DIR", "relative/q"},
+                      BadValue{"VQ_PRIORITY", "top"}, BadValue{"VQ_PRIORITY", "urgent"},
+                      BadValue{"VQ_PRIORITY", "3"}, BadValue{"VQ_PRIORITY_MAX_AGE", "0.5"},
+                      BadValue{"VQ_PRIORITY_MAX_AGE", "soon"}));
+
+TEST(Config, PriorityIsALevelByNameOrNumberWithAnAgeBound) {
+  auto defaults = load_config(lookup_in({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->priority, Priority::normal);
+  EXPECT_DOUBLE_EQ(defaults->priority_max_age_s, k_default_age_bound_s);
+  auto config = load_config(lookup_in({{"VQ_PRIORITY", "High"}, {"VQ_PRIORITY_MAX_AGE", "30"}}));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->priority, Priority::high);
+  EXPECT_DOUBLE_EQ(config->priority_max_age_s, 30);
+  auto low = load_config(lookup_in({{"VQ_PRIORITY", "0"}}));
+  ASSERT_TRUE(low.ok());
+  EXPECT_EQ(low->priority, Priority::low);
+  auto urgent = load_config(lookup_in({{"VQ_PRIORITY", "urgent"}}));
+  ASSERT_FALSE(urgent.ok());
+  EXPECT_NE(urgent.error().message.find("vq-admin urgent"), std::string::npos);
+}
 
 TEST(Config, GroupIsANumberOrTheNameOfAnExistingGroup) {
   auto by_number = load_config(lookup_in({{"VQ_GROUP", "4242"}}));

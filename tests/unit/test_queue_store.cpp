@@ -135,8 +135,10 @@ TEST(QueueStore, APassTakesAPlaceWithItsTicketAndLeavesIt) {
   EXPECT_FALSE(pass->holds_place(place, run, first));
   EXPECT_EQ(pass->used_waiter_records(), 1);
   EXPECT_FALSE(pass->nobody_waits());
-  EXPECT_EQ(pass->waiters_behind(first, -1).size(), 1u);
-  EXPECT_TRUE(pass->waiters_ahead(second, place).empty());
+  EXPECT_EQ(pass->line_around(Standing{Priority::normal, 0, 1000, first, "a"}, -1, wall_ms())
+                .behind.size(),
+            1u);
+  EXPECT_TRUE(pass->line_around(pass->standing(place), place, wall_ms()).ahead.empty());
   pass->leave_place(place);
   EXPECT_EQ(pass->used_waiter_records(), 0);
 }
@@ -156,6 +158,8 @@ TEST(QueueStore, WaitersAheadComeInTicketOrderAndAGoneOneIsCleared) {
       w.pid = k_no_such_pid - i;
       w.start_time = 1;
       w.ticket = static_cast<std::uint64_t>(10 - i);  // record 5 has the older ticket
+      w.level = static_cast<std::uint32_t>(Priority::normal);
+      w.age_bound_ms = 60'000;
       set_text(w.agent, "ghost");
       seal(w);
     }
@@ -163,13 +167,14 @@ TEST(QueueStore, WaitersAheadComeInTicketOrderAndAGoneOneIsCleared) {
   }
   auto pass = queue->update();
   ASSERT_TRUE(pass.ok());
-  auto ahead = pass->waiters_ahead(20, -1);
+  const Standing me{Priority::normal, wall_ms(), 60'000, 20, "me"};
+  auto ahead = pass->line_around(me, -1, wall_ms()).ahead;
   ASSERT_EQ(ahead.size(), 2u);
   EXPECT_EQ(ahead[0].index, 5);
   EXPECT_EQ(ahead[1].index, 2);
   EXPECT_EQ(ahead[0].claimant.agent, "ghost");
   EXPECT_EQ(pass->waiter_state(5, "test"), WaiterState::dead);
-  EXPECT_EQ(pass->waiters_ahead(20, -1).size(), 1u);
+  EXPECT_EQ(pass->line_around(me, -1, wall_ms()).ahead.size(), 1u);
 }
 
 TEST(QueueStore, ATicketTakenAfterARebuildStillComesAfterTheWaitersQueued) {

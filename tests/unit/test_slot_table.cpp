@@ -23,6 +23,8 @@ void fill_waiter(WaiterRecord& record, int pid, std::uint64_t ticket) {
   record.start_time = 77;
   record.ticket = ticket;
   record.since_ms = 5;
+  record.level = 1;
+  record.age_bound_ms = 60'000;
   set_text(record.agent, "agent-1");
   seal(record);
 }

@@ -19,6 +19,10 @@ TEST(StatusJson, HasTheDocumentedFieldsWithTheirTypes) {
   run.usage = TreeUsage{4096, 7, 2};
   report.active.push_back(run);
   report.waiting.push_back(WaitingRun{11, "b", 1, 3, 1'700'000'000'500, 2.5, true});
+  report.waiting[0].level = Priority::low;
+  report.waiting[0].age_bonus = 2;
+  report.waiting[0].effective = Priority::high;
+  report.waiting[0].round = 1;
 
   auto json = status_json(report);
   EXPECT_EQ(json["schema_version"], 2);
@@ -32,6 +36,11 @@ TEST(StatusJson, HasTheDocumentedFieldsWithTheirTypes) {
   EXPECT_EQ(json["waiting"][0]["position"], 1);
   EXPECT_EQ(json["waiting"][0]["waiting_s"], 2.5);
   EXPECT_EQ(json["waiting"][0]["stopped"], true);
+  EXPECT_EQ(json["waiting"][0]["ticket"], 3);
+  EXPECT_EQ(json["waiting"][0]["priority"], "low");
+  EXPECT_EQ(json["waiting"][0]["age_bonus"], 2);
+  EXPECT_EQ(json["waiting"][0]["effective_priority"], "high");
+  EXPECT_EQ(json["waiting"][0]["turn"], 1);
   EXPECT_TRUE(json["ended"].is_array());
   EXPECT_TRUE(json["stale"].is_array());
 }

@@ -67,6 +67,25 @@ TEST(StatusText, RendersTheSeedLayoutWithUsageAndStaleMarks) {
   EXPECT_EQ(text.find('\x1b'), std::string::npos);
 }
 
+TEST(StatusText, AWaitersPlaceIsExplainedByLevelAgeBonusAndTurn) {
+  StatusReport report = sample_report();
+  WaitingRun& run = report.waiting[0];
+  run.level = Priority::low;
+  run.age_bonus = 1;
+  run.effective = Priority::normal;
+  run.round = 1;
+  std::string text = render_status_text(report, TextStyle{false});
+  EXPECT_NE(text.find("  #1 PID 12350 (Agent: agent-5, Waiting: 12s, Priority: low +1 age = "
+                      "normal, turn 2)\n"),
+            std::string::npos)
+      << text;
+  run = WaitingRun{12350, "agent-5", 1, 9, 0, 12.2, false};
+  run.level = Priority::urgent;
+  run.effective = Priority::urgent;
+  text = render_status_text(report, TextStyle{false});
+  EXPECT_NE(text.find("Waiting: 12s, Priority: urgent)\n"), std::string::npos) << text;
+}
+
 TEST(StatusText, ColourOnlyWhenAsked) {
   EXPECT_NE(render_status_text(sample_report(), TextStyle{true}).find('\x1b'), std::string::npos);
 }

@@ -47,6 +47,24 @@ TEST(WaitDisplay, HoldersForTheTimeoutMessageShowTheirAgentEscaped) {
       << text;
 }
 
+TEST(WaitDisplay, TheWaitingLineShowsTheLevelAndTheAgeBonus) {
+  WaitSnapshot snapshot;
+  snapshot.limit = 1;
+  snapshot.position = 2;
+  snapshot.waiting = 3;
+  EXPECT_EQ(waiting_line(snapshot), "vq: waiting for a vitest slot: #2 of 3 waiting, 0/1 busy");
+  snapshot.level = Priority::low;
+  snapshot.age_bonus = 1;
+  snapshot.effective = Priority::normal;
+  EXPECT_EQ(waiting_line(snapshot),
+            "vq: waiting for a vitest slot: #2 of 3 waiting (priority low +1 age = normal), 0/1 "
+            "busy");
+  snapshot.level = snapshot.effective = Priority::high;
+  snapshot.age_bonus = 0;
+  EXPECT_EQ(waiting_line(snapshot),
+            "vq: waiting for a vitest slot: #2 of 3 waiting (priority high), 0/1 busy");
+}
+
 TEST(WaitDisplay, TheWaitingLineCarriesNoControlCharacterFromARecord) {
   std::string line = waiting_line(snapshot_with_forged_holder());
   EXPECT_EQ(test::control_characters(line), 0) << line;
