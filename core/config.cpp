@@ -209,6 +209,8 @@ Result<Config> load_config(const EnvLookup& env) {
   apply(lookup(env, "VQ_SINGLE_WORKER"), parse_bool, config.single_worker, error);
   apply(lookup(env, "VQ_REAL_VITEST"), as_is, config.real_vitest, error);
   apply(lookup(env, "VQ_HOLDER"), as_is, config.holder_marker, error);
+  apply(lookup(env, "VQ_WATCH"), parse_bool, config.watch, error);
+  apply(lookup(env, "VQ_WATCHER"), as_is, config.watcher, error);
 
   apply(
       lookup(env, "VQ_HISTORY"),

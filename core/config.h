@@ -33,6 +33,9 @@ struct Config {
   // Run history (docs/HISTORY.md).
   std::string history;     // VQ_HISTORY: the history database; empty means the default place
   std::string state_home;  // $XDG_STATE_HOME if absolute, else $HOME/.local/state; "" if neither
+  // Run watching (issue 15): a vq-watch per run records it in the history.
+  bool watch = true;    // VQ_WATCH: 0 starts no watcher (no history row, no live figures)
+  std::string watcher;  // VQ_WATCHER: the vq-watch to start; empty: the one beside the shim
 };
 
 // Looks a variable up; returns nullptr when unset. Injectable so tests need no real environment.
