@@ -108,6 +108,21 @@ std::string format_local_time(std::uint64_t epoch_ms) {
   return text;
 }
 
+namespace {
+
+// The watcher's PSS and peak where the run has one; else the RSS status read itself.
+std::string memory_text(const ActiveRun& run) {
+  if (run.live) {
+    const char* kind = run.live->memory_is_rss ? "RSS" : "PSS";
+    return std::string(", ") + kind + ": " +
+           format_bytes(static_cast<std::uint64_t>(run.live->memory_bytes)) + " (peak " +
+           format_bytes(static_cast<std::uint64_t>(run.live->peak_memory_bytes)) + ")";
+  }
+  return run.usage ? ", RSS: " + format_bytes(run.usage->rss_bytes) : "";
+}
+
+}  // namespace
+
 // Every text from a record (or a path) goes through display_text: another group member's
 // record must not move the cursor, retitle the terminal or forge a line.
 std::string render_status_text(const StatusReport& report, const TextStyle& style) {
@@ -130,8 +145,7 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
   line("Active processes:");
   if (report.active.empty()) line("  (none)");
   for (const ActiveRun& run : report.active) {
-    std::string usage;
-    if (run.usage) usage += ", RSS: " + format_bytes(run.usage->rss_bytes);
+    std::string usage = memory_text(run);
     // Sampled when there is a sample (--watch, --sample), else the average over the run so far.
     std::optional<double> cpu = run.cpu_percent ? run.cpu_percent : run.cpu_average_percent;
     if (cpu) usage += ", CPU: " + std::to_string(std::lround(*cpu)) + "%";

@@ -76,6 +76,7 @@ int do_status(QueueStore& queue, bool json, bool watch, int interval_ms, int sam
   if (!report) return report_failure(report.error());
   add_usage(*report, ProcessSnapshot::take_trees(active_pids(*report)),
             before ? &*before : nullptr);
+  add_live_figures(*report, queue.dir());
   if (json) {
     std::printf("%s\n", status_json(*report).dump(2).c_str());
   } else {
