@@ -113,6 +113,13 @@ Json status_json(const StatusReport& report) {
              {"agent", record.agent.empty() ? Json(nullptr) : text(record.agent)},
              {"reason", text(record.reason)}});
   }
+  out["leftovers"] = Json::array();
+  for (const Leftover& leftover : report.leftovers) {
+    out["leftovers"].push_back(Json{{"pid", leftover.pid},
+                                    {"process_group", leftover.process_group},
+                                    {"holder_pid", leftover.holder.pid},
+                                    {"command", text(leftover.command)}});
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "leftovers.h"
 #include "live_figures.h"
 #include "process_tree_usage.h"
 #include "queue_store.h"
@@ -73,8 +74,9 @@ struct StatusReport {
   std::vector<ActiveRun> active;
   std::vector<WaitingRun> waiting;
   std::vector<EndedRecord> ended;
-  std::vector<StaleRecord> stale;  // what needs repair: torn, pid reused, lock released
-  int unrecorded_waiters = 0;      // live waiter marks without a record (table damaged or rebuilt)
+  std::vector<StaleRecord> stale;   // what needs repair: torn, pid reused, lock released
+  int unrecorded_waiters = 0;       // live waiter marks without a record (table damaged or rebuilt)
+  std::vector<Leftover> leftovers;  // processes of ended runs still alive (find_leftovers)
   std::uint64_t taken_ms = 0;
 };
 

@@ -68,6 +68,16 @@ std::string record_sections(const StatusReport& report, const Painter& paint) {
            paint.warn("[stale: " + display_text(record.reason) + "]"));
     }
   }
+  if (!report.leftovers.empty()) {
+    line(
+        "Leftovers (processes of ended runs, still alive; `vq-admin cleanup --orphans` ends "
+        "them):");
+    for (const Leftover& leftover : report.leftovers) {
+      line("  PID " + std::to_string(leftover.pid) + " (group " +
+           std::to_string(leftover.process_group) + ", run " + std::to_string(leftover.holder.pid) +
+           " ended): " + display_text(leftover.command));
+    }
+  }
   return out;
 }
 
@@ -110,15 +120,16 @@ std::string format_local_time(std::uint64_t epoch_ms) {
 
 namespace {
 
-// The watcher's PSS and peak where the run has one; else the RSS status read itself.
+// The seed's RSS (status's own reading), then the watcher's PSS and its peak where the run has
+// a watcher (RSS again, marked as such, where PSS could not be read).
 std::string memory_text(const ActiveRun& run) {
+  std::string text = run.usage ? ", RSS: " + format_bytes(run.usage->rss_bytes) : "";
   if (run.live) {
-    const char* kind = run.live->memory_is_rss ? "RSS" : "PSS";
-    return std::string(", ") + kind + ": " +
-           format_bytes(static_cast<std::uint64_t>(run.live->memory_bytes)) + " (peak " +
-           format_bytes(static_cast<std::uint64_t>(run.live->peak_memory_bytes)) + ")";
+    text += std::string(run.live->memory_is_rss ? ", watcher RSS: " : ", PSS: ") +
+            format_bytes(static_cast<std::uint64_t>(run.live->memory_bytes)) + " (peak " +
+            format_bytes(static_cast<std::uint64_t>(run.live->peak_memory_bytes)) + ")";
   }
-  return run.usage ? ", RSS: " + format_bytes(run.usage->rss_bytes) : "";
+  return text;
 }
 
 }  // namespace
