@@ -75,6 +75,20 @@ std::optional<ExitWatch> ExitWatch::open(pid_t pid, std::uint64_t start_time) {
   return ExitWatch(pidfd, stat_fd);
 }
 
+std::optional<ExitWatch> ExitWatch::adopt(int pidfd, pid_t pid, std::uint64_t start_time) {
+  std::string stat_path = "/proc/" + std::to_string(pid) + "/stat";
+  int stat_fd = ::open(stat_path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Gone from /proc already (reaped): the pidfd still holds its exit status (6.15+).
+  auto identity = identify(pid);
+  if (identity && identity->start_time != start_time) {
+    ::close(pidfd);
+    if (stat_fd >= 0) ::close(stat_fd);
+    return std::nullopt;
+  }
+  ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+  return ExitWatch(pidfd, stat_fd);
+}
+
 ExitWatch::ExitWatch(ExitWatch&& other) noexcept
     : m_pidfd(other.m_pidfd), m_stat_fd(other.m_stat_fd) {
   other.m_pidfd = -1;

@@ -27,6 +27,10 @@ class ExitWatch {
   // Opens a pidfd for `pid` and checks its start time, so a reused pid is never watched;
   // nullopt when `pid` with that start time is not running (any more).
   static std::optional<ExitWatch> open(pid_t pid, std::uint64_t start_time);
+  // Adopts `pidfd`, a pidfd of the run the shim opened on itself and passed down, so a run that
+  // ends before the watcher is up is not lost; a /proc entry still there must show
+  // `start_time`. Closes `pidfd` and returns nullopt when it does not.
+  static std::optional<ExitWatch> adopt(int pidfd, pid_t pid, std::uint64_t start_time);
   ExitWatch(ExitWatch&& other) noexcept;
   ExitWatch& operator=(ExitWatch&&) = delete;
   ExitWatch(const ExitWatch&) = delete;

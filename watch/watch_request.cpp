@@ -33,6 +33,7 @@ const std::map<std::string, Setter>& setters() {
       {"slot", number(&WatchRequest::slot)},
       {"pid", number(&WatchRequest::pid)},
       {"start_time", number(&WatchRequest::start_time)},
+      {"pidfd", number(&WatchRequest::pidfd)},
       {"agent", text(&WatchRequest::agent)},
       {"cwd", text(&WatchRequest::cwd)},
       {"command", text(&WatchRequest::command)},
@@ -65,6 +66,7 @@ std::vector<std::string> to_arguments(const WatchRequest& request) {
   add("slot", std::to_string(request.slot));
   add("pid", std::to_string(request.pid));
   add("start_time", std::to_string(request.start_time));
+  if (request.pidfd >= 0) add("pidfd", std::to_string(request.pidfd));
   add("agent", request.agent);
   add("cwd", request.cwd);
   add("command", request.command);

@@ -23,6 +23,7 @@ struct WatchRequest {
   int slot = -1;  // the slot the run holds (watch mode)
   pid_t pid = 0;
   std::uint64_t start_time = 0;  // the run's /proc/PID/stat start time
+  int pidfd = -1;  // an inherited pidfd of the run (watch mode), or -1: the watcher opens one
   std::string agent;
   std::string cwd;
   std::string command;

@@ -26,7 +26,8 @@ std::optional<LiveFiguresFile> open_live_figures(const WatchRequest& request,
 
 history::RunRecord observe(const WatchRequest& request, const Config& config) {
   if (request.mode == WatchRequest::Mode::record) return unwatched_record(request);
-  auto exit = ExitWatch::open(request.pid, request.start_time);
+  auto exit = request.pidfd >= 0 ? ExitWatch::adopt(request.pidfd, request.pid, request.start_time)
+                                 : ExitWatch::open(request.pid, request.start_time);
   // Gone before the watcher could look (a run shorter than the watcher's start): the wait and
   // times are still known, the end is not.
   if (!exit) return unwatched_record(request);

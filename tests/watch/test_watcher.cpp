@@ -18,6 +18,12 @@ namespace {
 using WatcherTest = WatchTest;
 constexpr std::int64_t k_mib = 1 << 20;
 
+bool kernel_has_pidfd_exit_info() {
+  int major = 0, minor = 0;
+  std::sscanf(read_file("/proc/sys/kernel/osrelease").c_str(), "%d.%d", &major, &minor);
+  return major > 6 || (major == 6 && minor >= 15);
+}
+
 std::string ended(const history::RunRecord& row) {
   return std::string(history::describe(row.end, row.end_code));
 }
@@ -76,6 +82,26 @@ TEST_F(WatcherTest, ExitStatusesAreUnchangedAndRecorded) {
   for (std::size_t i = 0; i < cases.size(); ++i) {
     EXPECT_EQ(ended(found[cases.size() - 1 - i]), cases[i].second);
   }
+}
+
+// The shim hands the watcher a pidfd of itself: a run over before the watcher is up (a few ms
+// after exec, longer on a loaded machine) still has its end recorded, not `unknown`.
+TEST_F(WatcherTest, RunOverBeforeItsWatcherStartsStillHasItsEnd) {
+  if (!kernel_has_pidfd_exit_info()) GTEST_SKIP() << "needs PIDFD_INFO_EXIT (Linux 6.15+)";
+  constexpr int k_runs = 5;
+  for (int i = 0; i < k_runs; ++i) {
+    // A shell reaps the run the moment it exits, as a parent blocked in waitpid does.
+    Launch launch = shim_launch("quick", watched_env("quick", {{"FAKE_EXIT", "5"}}));
+    launch.argv = {"sh", "-c", shim_path() + "; exit $?"};
+    launch.program = "/bin/sh";
+    Process run(launch);
+    auto status = run.wait();
+    ASSERT_TRUE(status);
+    EXPECT_EQ(describe_status(*status), exited(5));
+  }
+  auto found = wait_for_rows(k_runs);
+  ASSERT_EQ(found.size(), static_cast<std::size_t>(k_runs));
+  for (const auto& row : found) EXPECT_EQ(ended(row), "exited 5");
 }
 
 TEST_F(WatcherTest, SigkillOfHolderIsRecordedAsSignal9) {
