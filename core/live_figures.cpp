@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -37,12 +36,11 @@ Entry* entry_at(void* map, int slot) {
 Result<LiveFiguresFile> LiveFiguresFile::open(const QueueDir& dir) {
   VQ_TRY_ASSIGN(opened, dir.open_file(k_live_figures_file, O_RDWR));
   const int fd = *opened;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || (st.st_size < static_cast<off_t>(k_file_size) &&
-                                ::ftruncate(fd, static_cast<off_t>(k_file_size)) != 0)) {
-    Error error = Error::from_errno("cannot size " + dir.file(k_live_figures_file));
+  // Every page allocated before it is mapped, as the table is: on a full filesystem a fault on
+  // a hole (tmpfs allocates even on a read) would raise SIGBUS; here it is an ENOSPC error.
+  if (int err = ::posix_fallocate(fd, 0, static_cast<off_t>(k_file_size)); err != 0) {
     ::close(fd);
-    return error;
+    return Error::from_errno("cannot allocate " + dir.file(k_live_figures_file), err);
   }
   void* map = ::mmap(nullptr, k_file_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   ::close(fd);
