@@ -19,6 +19,11 @@ struct VerbRequest {
   bool orphans = false;                  // cleanup --orphans
   std::string agent_id;                  // run
   std::vector<std::string> vitest_args;  // run
+  std::string project;                   // history --project
+  std::string history_agent;             // history --agent
+  std::string since;                     // history --since, e.g. 30m
+  int history_limit = 50;                // history --limit
+  std::string textfile_dir;              // metrics --textfile
 };
 
 int status_verb(const VerbRequest& request);
@@ -29,8 +34,12 @@ int resume_verb(const VerbRequest& request);
 int run_verb(const VerbRequest& request);  // returns only when the shim cannot be executed
 int reset_verb(const VerbRequest& request);
 int doctor_verb(const VerbRequest& request);
+int history_verb(const VerbRequest& request);  // history_verbs.cpp
+int metrics_verb(const VerbRequest& request);  // history_verbs.cpp
 
 // "vq-admin: error: <text>" on stderr.
 void error_line(const std::string& text);
+// "vq-admin: warning: <text>" on stderr.
+void warning_line(const std::string& text);
 
 }  // namespace vq::admin

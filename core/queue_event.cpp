@@ -57,6 +57,10 @@ const char* event_name(EventType type) {
       return "failed-open";
     case EventType::refused:
       return "refused";
+    case EventType::history_failed:
+      return "history-failed";
+    case EventType::history_rebuilt:
+      return "history-rebuilt";
   }
   return "unknown";
 }
@@ -71,6 +75,8 @@ bool is_warning(EventType type) {
     case EventType::reset:
     case EventType::failed_open:
     case EventType::refused:
+    case EventType::history_failed:
+    case EventType::history_rebuilt:
       return true;
     default:
       return false;

@@ -24,10 +24,14 @@ Result<std::string> private_place(const Config& config) {
 }  // namespace
 
 Result<HistoryPlace> history_place(const Config& config) {
+  return history_place(config, k_group_history_dir_prefix);
+}
+
+Result<HistoryPlace> history_place(const Config& config, const std::string& group_dir_prefix) {
   if (!config.history.empty()) return HistoryPlace{config.history, ""};
   std::string warning;
   if (config.group) {
-    std::string dir = k_group_history_dir_prefix + std::to_string(*config.group);
+    std::string dir = group_dir_prefix + std::to_string(*config.group);
     auto opened = QueueDir::open(dir, config.group);
     if (opened) return HistoryPlace{opened->file(k_history_file), ""};
     warning = "the group's history directory " + dir + " cannot be used (" +

@@ -25,5 +25,7 @@ struct HistoryPlace {
 // $XDG_STATE_HOME/vq/history.sqlite (default ~/.local/state/vq), its directory 0700. Creates
 // the directory, not the file (HistoryStore::open does).
 Result<HistoryPlace> history_place(const Config& config);
+// The same with another group directory prefix in place of k_group_history_dir_prefix (tests).
+Result<HistoryPlace> history_place(const Config& config, const std::string& group_dir_prefix);
 
 }  // namespace vq::history

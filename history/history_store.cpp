@@ -138,16 +138,20 @@ Result<void> HistoryStore::connect() {
   return schema;
 }
 
-// A file that cannot be read is moved aside and started anew; every other failure is the
-// caller's to report.
 // A file replaced under this process (another one moved it aside between our check and
-// SQLite's open) is simply opened again.
+// SQLite's open) is simply opened again; a file that cannot be read is moved aside and started
+// anew; every other failure is the caller's to report.
 Result<void> HistoryStore::recover(const Error& error) {
   for (int attempt = 0; attempt < 3 && replaced(); ++attempt) {
     auto connected = connect();
     if (connected) return {};
     if (m_failure == SqlFailure::corrupt) return rebuild(connected.error());
   }
+  if (m_failure != SqlFailure::corrupt) return error;
+  return rebuild(error);
+}
+
+Result<void> HistoryStore::rebuild_if_unreadable(const Error& error) {
   if (m_failure != SqlFailure::corrupt) return error;
   return rebuild(error);
 }
@@ -169,7 +173,10 @@ Result<void> HistoryStore::rebuild(const Error& reason) {
 }
 
 Result<void> HistoryStore::append(const RunRecord& run) {
-  if (!m_db) VQ_TRY(connect());
+  if (!m_db) {
+    auto connected = connect();
+    if (!connected) VQ_TRY(recover(connected.error()));
+  }
   auto inserted = insert(run);
   if (!inserted) {
     VQ_TRY(recover(inserted.error()));

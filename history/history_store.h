@@ -62,6 +62,9 @@ class HistoryStore {
   Result<std::vector<CounterValue>> counters() const;
   // Removes the rows the retention no longer keeps; append() calls it now and then.
   Result<void> prune();
+  // After a failed query() or counters(): when the file turned out unreadable, moves it aside
+  // and starts anew as open() does (rebuilt() and warning() then say so); else returns `error`.
+  Result<void> rebuild_if_unreadable(const Error& error);
 
   const std::string& path() const { return m_path; }
   // Whether this store moved an unreadable file aside and started anew.

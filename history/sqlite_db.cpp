@@ -121,7 +121,7 @@ std::optional<Statement> SqliteDb::prepare(const char* sql) {
 }
 
 int SqliteDb::last_code() const {
-  return m_last_code;
+  return m_db ? sqlite3_extended_errcode(m_db.get()) : m_last_code;
 }
 
 Error SqliteDb::error(const std::string& what, int code) const {

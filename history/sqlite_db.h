@@ -58,9 +58,10 @@ class SqliteDb {
   int exec(const char* sql);
   // nullopt when the SQL cannot be prepared; last_code() says why.
   std::optional<Statement> prepare(const char* sql);
+  // The code of the connection's latest call, a statement's step included.
   int last_code() const;
   // "<what> <path>: <SQLite's message>", of the last call's code or of `code`.
-  Error error(const std::string& what) const { return error(what, m_last_code); }
+  Error error(const std::string& what) const { return error(what, last_code()); }
   Error error(const std::string& what, int code) const;
   bool read_only() const;
   std::int64_t last_row_id() const;

@@ -88,6 +88,9 @@ done
 cp "$work/profile.saved" "$profile"
 
 # --- 4. --uninstall -----------------------------------------------------------------------------
+# The run history is the user's data: it stays, and the uninstall says where and how to remove it.
+history_db=$home/.local/state/vq/history.sqlite
+mkdir -p "${history_db%/*}" && : >"$history_db"
 out=$(run --uninstall 2>&1); status=$?
 echo "$out" | sed 's/^/  | /'
 if [[ $status -eq 0 ]] && [[ -x $prefix/lib/vq/shims/vitest ]] && ! grep -q "uninstalled vq from" <<<"$out" \
@@ -98,6 +101,9 @@ else
 fi
 [[ ! -e $home/.config/vq/profile.sh ]] && pass "--uninstall removed the wiring's configuration" \
   || fail "--uninstall left $home/.config/vq/profile.sh"
+[[ -e $history_db ]] && grep -qF "left the run history $history_db" <<<"$out" && grep -qF "rm -f '$history_db'" <<<"$out" \
+  && pass "--uninstall kept the run history and said where it is and how to remove it" \
+  || fail "--uninstall did not keep or name the run history $history_db"
 
 echo
 if [[ $failures -eq 0 ]]; then

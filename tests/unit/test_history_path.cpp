@@ -1,4 +1,5 @@
 #include "history_path.h"
+#include "history_store.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -69,6 +70,28 @@ TEST(HistoryPath, AGroupPlaceThatCannotBeUsedFallsBackToThePrivateOneWithAWarnin
   ASSERT_TRUE(place.ok()) << place.error().message;
   EXPECT_EQ(place->path, dir / "state/vq/history.sqlite");
   EXPECT_NE(place->warning.find("/var/tmp/vq-g64999"), std::string::npos) << place->warning;
+}
+
+TEST(HistoryPath, TheGroupsHistoryIsSharedUnderGroupModesRules) {
+  test::TempDir dir;
+  gid_t mine = ::getegid();
+  auto config = load_config(
+      lookup_in({{"XDG_STATE_HOME", dir / "state"}, {"VQ_GROUP", std::to_string(mine)}}));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  auto place = history_place(*config, dir / "shared-g");
+  ASSERT_TRUE(place.ok()) << place.error().message;
+  std::string shared = dir / ("shared-g" + std::to_string(mine));
+  EXPECT_EQ(place->path, shared + "/history.sqlite");
+  EXPECT_EQ(place->warning, "");
+  struct stat made {};
+  ASSERT_EQ(::stat(shared.c_str(), &made), 0);
+  EXPECT_EQ(made.st_mode & 07777, 03770u) << "setgid and sticky, rwx for the group only";
+  EXPECT_EQ(made.st_gid, mine);
+  auto store = HistoryStore::open(place->path);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  ASSERT_EQ(::stat(place->path.c_str(), &made), 0);
+  EXPECT_EQ(made.st_mode & 07777, 0660u) << "the group's members read and write it";
+  EXPECT_EQ(made.st_gid, mine);
 }
 
 }  // namespace

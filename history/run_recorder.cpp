@@ -1,0 +1,42 @@
+#include "run_recorder.h"
+
+#include "event_log.h"
+#include "history_path.h"
+#include "history_store.h"
+#include "queue_dir.h"
+#include "queue_event.h"
+
+namespace vq::history {
+namespace {
+
+// A log that cannot be opened drops the line: the writer has nowhere else to say it.
+void log_warning(const Config& config, const RunRecord& run, EventType type,
+                 const std::string& detail) {
+  auto dir = QueueDir::open(run.queue_dir, config.group);
+  if (!dir) return;
+  EventLog log = open_event_log(*dir, config.log_level);
+  QueueEvent event(type, run.agent.empty() ? "-" : run.agent);
+  event.detail = detail;
+  log_event(log, event);
+}
+
+Result<void> append(const Config& config, const RunRecord& run) {
+  VQ_TRY_ASSIGN(path, history_path(config));
+  VQ_TRY_ASSIGN(store, HistoryStore::open(*path));
+  auto appended = store->append(run);
+  if (store->rebuilt()) log_warning(config, run, EventType::history_rebuilt, store->warning());
+  return appended;
+}
+
+}  // namespace
+
+Result<void> record_run(const Config& config, const RunRecord& run) {
+  auto appended = append(config, run);
+  if (!appended) {
+    log_warning(config, run, EventType::history_failed,
+                "the run's record is lost: " + appended.error().message);
+  }
+  return appended;
+}
+
+}  // namespace vq::history
