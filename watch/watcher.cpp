@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "config.h"
-#include "history_store.h"
 #include "live_figures.h"
 #include "queue_dir.h"
+#include "run_recorder.h"
 #include "run_report.h"
 #include "run_watch.h"
 #include "watch_request.h"
@@ -42,12 +42,9 @@ int run_watcher(int argc, char** argv) {
   if (!request) return 2;
   auto config = load_config(process_env());
   if (!config) return 2;
-  history::RunRecord run = observe(*request, *config);
-  auto path = history::history_path(*config);
-  if (!path) return 1;
-  auto store = history::HistoryStore::open(*path);
-  if (!store) return 1;
-  return store->append(run) ? 0 : 1;
+  // record_run puts whatever went wrong (no place, read-only, locked, rebuilt) in the queue's
+  // event log: this program prints nothing.
+  return history::record_run(*config, observe(*request, *config)) ? 0 : 1;
 }
 
 }  // namespace vq::watch
