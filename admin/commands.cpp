@@ -60,10 +60,12 @@ void add_status(CLI::App& app, VerbRequest& request, std::vector<Verb>& verbs) {
 }
 
 void add_steering(CLI::App& app, VerbRequest& request, std::vector<Verb>& verbs) {
-  verbs.push_back({app.add_subcommand("cleanup",
-                                      "Remove records of holders and waiters that are "
-                                      "gone (never a live one)"),
-                   cleanup_verb});
+  auto* cleanup = app.add_subcommand("cleanup",
+                                     "Remove records of holders and waiters that are "
+                                     "gone (never a live one)");
+  cleanup->add_flag("--orphans", request.orphans,
+                    "Also end the processes ended runs left behind (SIGTERM, by process group)");
+  verbs.push_back({cleanup, cleanup_verb});
   auto* limit = app.add_subcommand("limit", "Change how many vitest runs are admitted at once");
   limit->add_option("N", request.limit, "The new limit, 1 to 64")
       ->required()

@@ -32,6 +32,25 @@ Json or_null(const std::optional<T>& value) {
   return value ? Json(*value) : Json(nullptr);
 }
 
+// Issue 15's fields: the watcher's figures where the run has one, else status's own reading.
+void add_live_fields(Json& entry, const ActiveRun& run) {
+  if (run.live) {
+    entry["memory_bytes"] = run.live->memory_bytes;
+    entry["peak_memory_bytes"] = run.live->peak_memory_bytes;
+    entry["memory_kind"] = run.live->memory_is_rss ? "rss" : "pss";
+    entry["cpu_seconds"] = static_cast<double>(run.live->cpu_ms) / 1000.0;
+    entry["measured_by"] = "watcher";
+    return;
+  }
+  entry["memory_bytes"] = run.usage ? Json(run.usage->rss_bytes) : Json(nullptr);
+  entry["peak_memory_bytes"] = nullptr;
+  entry["memory_kind"] = run.usage ? Json("rss") : Json(nullptr);
+  entry["cpu_seconds"] = run.usage ? Json(static_cast<double>(run.usage->cpu_ticks) /
+                                          static_cast<double>(::sysconf(_SC_CLK_TCK)))
+                                   : Json(nullptr);
+  entry["measured_by"] = run.usage ? Json("status") : Json(nullptr);
+}
+
 }  // namespace
 
 Json status_json(const StatusReport& report) {
@@ -64,6 +83,7 @@ Json status_json(const StatusReport& report) {
     entry["processes"] = run.usage ? Json(run.usage->processes) : Json(nullptr);
     entry["cwd"] = run.has_record ? text(run.cwd) : Json(nullptr);
     entry["command"] = run.has_record ? text(run.command) : Json(nullptr);
+    add_live_fields(entry, run);
     out["active"].push_back(std::move(entry));
   }
   out["waiting"] = Json::array();
@@ -97,6 +117,13 @@ Json status_json(const StatusReport& report) {
              {"pid", record.pid},
              {"agent", record.agent.empty() ? Json(nullptr) : text(record.agent)},
              {"reason", text(record.reason)}});
+  }
+  out["leftovers"] = Json::array();
+  for (const Leftover& leftover : report.leftovers) {
+    out["leftovers"].push_back(Json{{"pid", leftover.pid},
+                                    {"process_group", leftover.process_group},
+                                    {"holder_pid", leftover.holder.pid},
+                                    {"command", text(leftover.command)}});
   }
   return out;
 }

@@ -169,4 +169,14 @@ void add_usage(StatusReport& report, const ProcessSnapshot& now, const ProcessSn
   }
 }
 
+void add_live_figures(StatusReport& report, const QueueDir& dir) {
+  if (report.active.empty()) return;
+  auto live = LiveFiguresFile::open(dir);
+  if (!live) return;
+  for (ActiveRun& run : report.active) {
+    if (run.start_time != 0)
+      run.live = live->read(run.slot, ProcessIdentity{run.pid, run.start_time});
+  }
+}
+
 }  // namespace vq::admin

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "leftovers.h"
+#include "live_figures.h"
 #include "process_tree_usage.h"
 #include "queue_store.h"
 #include "slot_table.h"
@@ -26,6 +28,8 @@ struct ActiveRun : Holder {
   // The tree's CPU time over its run so far (since admission; without a record, since the
   // process started), like ps's %CPU: needs no sample, so a single report is instant.
   std::optional<double> cpu_average_percent;
+  // What the run's watcher (vq-watch) last sampled: PSS, the peak so far, CPU; none without one.
+  std::optional<LiveFigures> live;
 };
 
 struct WaitingRun {
@@ -76,8 +80,9 @@ struct StatusReport {
   std::vector<ActiveRun> active;
   std::vector<WaitingRun> waiting;
   std::vector<EndedRecord> ended;
-  std::vector<StaleRecord> stale;  // what needs repair: torn, pid reused, lock released
-  int unrecorded_waiters = 0;      // live waiter marks without a record (table damaged or rebuilt)
+  std::vector<StaleRecord> stale;   // what needs repair: torn, pid reused, lock released
+  int unrecorded_waiters = 0;       // live waiter marks without a record (table damaged or rebuilt)
+  std::vector<Leftover> leftovers;  // processes of ended runs still alive (find_leftovers)
   std::uint64_t taken_ms = 0;
 };
 
@@ -93,6 +98,10 @@ std::vector<pid_t> active_pids(const StatusReport& report);
 // its CPU percentage over the interval between the two.
 void add_usage(StatusReport& report, const ProcessSnapshot& now,
                const ProcessSnapshot* before = nullptr);
+
+// Fills each active run's live figures from its watcher's entry in the queue's live figures
+// file (matched by slot, pid and start time); runs without a watcher keep none.
+void add_live_figures(StatusReport& report, const QueueDir& dir);
 
 // Why a record naming (pid, start_time) that no longer holds its lock is stale.
 std::string stale_reason(StaleRecord::Kind kind, pid_t pid, std::uint64_t start_time);

@@ -81,6 +81,16 @@ std::string record_sections(const StatusReport& report, const Painter& paint) {
            paint.warn("[stale: " + display_text(record.reason) + "]"));
     }
   }
+  if (!report.leftovers.empty()) {
+    line(
+        "Leftovers (processes of ended runs, still alive; `vq-admin cleanup --orphans` ends "
+        "them):");
+    for (const Leftover& leftover : report.leftovers) {
+      line("  PID " + std::to_string(leftover.pid) + " (group " +
+           std::to_string(leftover.process_group) + ", run " + std::to_string(leftover.holder.pid) +
+           " ended): " + display_text(leftover.command));
+    }
+  }
   return out;
 }
 
@@ -121,6 +131,22 @@ std::string format_local_time(std::uint64_t epoch_ms) {
   return text;
 }
 
+namespace {
+
+// The seed's RSS (status's own reading), then the watcher's PSS and its peak where the run has
+// a watcher (RSS again, marked as such, where PSS could not be read).
+std::string memory_text(const ActiveRun& run) {
+  std::string text = run.usage ? ", RSS: " + format_bytes(run.usage->rss_bytes) : "";
+  if (run.live) {
+    text += std::string(run.live->memory_is_rss ? ", watcher RSS: " : ", PSS: ") +
+            format_bytes(static_cast<std::uint64_t>(run.live->memory_bytes)) + " (peak " +
+            format_bytes(static_cast<std::uint64_t>(run.live->peak_memory_bytes)) + ")";
+  }
+  return text;
+}
+
+}  // namespace
+
 // Every text from a record (or a path) goes through display_text: another group member's
 // record must not move the cursor, retitle the terminal or forge a line.
 std::string render_status_text(const StatusReport& report, const TextStyle& style) {
@@ -143,8 +169,7 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
   line("Active processes:");
   if (report.active.empty()) line("  (none)");
   for (const ActiveRun& run : report.active) {
-    std::string usage;
-    if (run.usage) usage += ", RSS: " + format_bytes(run.usage->rss_bytes);
+    std::string usage = memory_text(run);
     // Sampled when there is a sample (--watch, --sample), else the average over the run so far.
     std::optional<double> cpu = run.cpu_percent ? run.cpu_percent : run.cpu_average_percent;
     if (cpu) usage += ", CPU: " + std::to_string(std::lround(*cpu)) + "%";

@@ -1,5 +1,6 @@
 #include "verbs.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +18,7 @@
 #include "exit_codes.h"
 #include "install_layout.h"
 #include "priority_control.h"
+#include "leftovers.h"
 #include "queue_choice.h"
 #include "queue_control.h"
 #include "queue_store.h"
@@ -77,6 +79,8 @@ int do_status(QueueStore& queue, bool json, bool watch, int interval_ms, int sam
   if (!report) return report_failure(report.error());
   add_usage(*report, ProcessSnapshot::take_trees(active_pids(*report)),
             before ? &*before : nullptr);
+  add_live_figures(*report, queue.dir());
+  report->leftovers = find_leftovers();
   if (json) {
     std::printf("%s\n", status_json(*report).dump(2).c_str());
   } else {
@@ -105,6 +109,28 @@ int do_cleanup(QueueStore& queue) {
   }
   std::printf("Removed %zu stale record%s:\n", removed->size(), removed->size() == 1 ? "" : "s");
   for (const StaleRecord& record : *removed) std::printf("  %s\n", describe_record(record).c_str());
+  return k_exit_ok;
+}
+
+// Says what it will end, then ends it: whole process groups of leftovers, single processes
+// where a group also holds something else.
+int end_leftovers() {
+  std::vector<Leftover> leftovers = find_leftovers();
+  if (leftovers.empty()) {
+    std::printf("No leftovers: no process of an ended run is alive.\n");
+    return k_exit_ok;
+  }
+  EndingPlan plan = plan_ending(leftovers);
+  std::printf("Ending %zu leftover process%s of ended runs (SIGTERM):\n", leftovers.size(),
+              leftovers.size() == 1 ? "" : "es");
+  for (const Leftover& leftover : leftovers) {
+    std::printf("  PID %d (group %d, run %d): %s\n", static_cast<int>(leftover.pid),
+                static_cast<int>(leftover.process_group), static_cast<int>(leftover.holder.pid),
+                display_text(leftover.command).c_str());
+  }
+  std::fflush(stdout);
+  for (pid_t group : plan.groups) ::kill(-group, SIGTERM);
+  for (pid_t pid : plan.processes) ::kill(pid, SIGTERM);
   return k_exit_ok;
 }
 
@@ -263,7 +289,10 @@ int status_verb(const VerbRequest& request) {
 }
 
 int cleanup_verb(const VerbRequest& request) {
-  return with_queue(request, [](QueueStore& queue) { return do_cleanup(queue); });
+  return with_queue(request, [&](QueueStore& queue) {
+    int status = do_cleanup(queue);
+    return request.orphans && status == k_exit_ok ? end_leftovers() : status;
+  });
 }
 
 int limit_verb(const VerbRequest& request) {

@@ -16,6 +16,7 @@ struct VerbRequest {
   int sample_ms = 0;                     // status --sample; 0: none
   int limit = 0;                         // limit N
   bool force = false;                    // reset
+  bool orphans = false;                  // cleanup --orphans
   std::string agent_id;                  // run
   std::vector<std::string> vitest_args;  // run
   std::string project;                   // history --project

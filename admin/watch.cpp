@@ -49,6 +49,8 @@ std::string frame_text(QueueStore& queue, const WatchOptions& options, ProcessSn
       ProcessSnapshot::take_trees(report ? active_pids(*report) : std::vector<pid_t>{});
   if (report) {
     add_usage(*report, now, &before);
+    add_live_figures(*report, queue.dir());
+    report->leftovers = find_leftovers();
     text = render_status_text(*report, options.style);
   } else {
     text = "vq-admin: cannot read the queue: " + display_text(report.error().message) + "\n";

@@ -89,6 +89,7 @@ struct Record {
 std::vector<Record> read_records(const std::string& path);
 
 void run_overhead(const Context& context, Report& report);
+void run_watcher_cost(const Context& context, Report& report);
 void run_handoff(const Context& context, Report& report);
 void run_throughput(const Context& context, Report& report);
 void run_memory(const Context& context, Report& report);

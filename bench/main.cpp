@@ -42,10 +42,11 @@ int main(int argc, char** argv) {
   app.add_option("--out", out_dir, "where to write bench-results.md and bench-results.json")
       ->required();
   app.add_flag("--smoke", context.smoke, "tiny counts: checks the suite runs (for CI)");
-  app.add_option("--only", only,
-                 "scenarios to run (overhead handoff throughput memory preload scriptshell admin)")
-      ->check(CLI::IsMember(
-          {"overhead", "handoff", "throughput", "memory", "preload", "scriptshell", "admin"}));
+  app.add_option(
+         "--only", only,
+         "scenarios to run (overhead watchers handoff throughput memory preload scriptshell admin)")
+      ->check(CLI::IsMember({"overhead", "watchers", "handoff", "throughput", "memory", "preload",
+                             "scriptshell", "admin"}));
   app.add_option("--baseline-shim", context.baseline_shim,
                  "another build's vitest shim, measured beside this one in overhead and handoff "
                  "(bench/run --baseline REV)")
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   context.work_dir = pattern;
+  ::setenv("VQ_HISTORY", (context.work_dir + "/history.db").c_str(), 1);
   if (context.have_sem) {
     // GNU parallel asks once per user to cite it; sem runs with HOME set to the work directory.
     std::filesystem::create_directories(context.work_dir + "/.parallel");
@@ -91,6 +93,7 @@ int main(int argc, char** argv) {
   int status = 0;
   try {
     if (wanted("overhead")) run_overhead(context, report);
+    if (wanted("watchers")) run_watcher_cost(context, report);
     if (wanted("handoff")) run_handoff(context, report);
     if (wanted("throughput")) run_throughput(context, report);
     if (wanted("memory")) run_memory(context, report);
@@ -103,7 +106,13 @@ int main(int argc, char** argv) {
   }
   if (!context.have_sem)
     report.notes.push_back("GNU sem not installed: its baselines were skipped");
-  std::filesystem::remove_all(context.work_dir);
+  // The last runs' watchers may still be writing their rows there: retry for a few seconds.
+  std::error_code removal;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    std::filesystem::remove_all(context.work_dir, removal);
+    if (!removal) break;
+    ::usleep(100'000);
+  }
   std::filesystem::create_directories(out_dir);
   std::string markdown = to_markdown(report, context.smoke);
   std::ofstream(out_dir + "/bench-results.md") << markdown;

@@ -7,6 +7,14 @@
 #include "bench.h"
 
 namespace vq::bench {
+namespace {
+
+std::vector<std::string> with_watching_off(std::vector<std::string> env) {
+  env.push_back("VQ_WATCH=0");
+  return env;
+}
+
+}  // namespace
 
 void run_overhead(const Context& context, Report& report) {
   const int runs = context.smoke ? 20 : 300;
@@ -33,6 +41,8 @@ void run_overhead(const Context& context, Report& report) {
         context.fake},
        base_env({"HOME=" + context.work_dir}),
        context.have_sem},
+      // The baseline of watching: the same shim with VQ_WATCH=0 (no double fork, no vq-watch).
+      {"vq watching off", {context.shim, "run"}, with_watching_off(shim_env), true},
   };
   std::vector<Figure> figures;
   for (const auto& variant : variants) {
@@ -55,6 +65,8 @@ void run_overhead(const Context& context, Report& report) {
   double direct = median(figures[0].samples);
   report.targets.push_back({"uncontended overhead over direct exec, median", 1.0, "ms",
                             median(figures[1].samples) - direct});
+  report.targets.push_back({"launch overhead of watching (on over VQ_WATCH=0), median", 0.3, "ms",
+                            median(figures[1].samples) - median(figures.back().samples)});
   char note[200];
   std::snprintf(note, sizeof note,
                 "overhead: the exec floor (a static program that only execs) adds %.2f ms over"

@@ -69,7 +69,9 @@ double timed_run(const std::vector<std::string>& argv, const std::vector<std::st
 
 std::vector<std::string> base_env(const std::vector<std::string>& extra) {
   std::vector<std::string> env;
-  for (const char* name : {"PATH", "HOME", "LANG"}) {
+  // VQ_HISTORY: main points it into the work directory, so the runs' watchers never write to
+  // the user's own history.
+  for (const char* name : {"PATH", "HOME", "LANG", "VQ_HISTORY"}) {
     const char* value = std::getenv(name);
     std::string prefix = std::string(name) + "=";
     bool overridden = false;

@@ -230,6 +230,8 @@ Result<Config> load_config(const EnvLookup& env) {
   apply(lookup(env, "VQ_HOLDER"), as_is, config.holder_marker, error);
   apply(lookup(env, "VQ_PRIORITY"), parse_launch_priority, config.priority, error);
   apply(lookup(env, "VQ_PRIORITY_MAX_AGE"), parse_age_bound, config.priority_max_age_s, error);
+  apply(lookup(env, "VQ_WATCH"), parse_bool, config.watch, error);
+  apply(lookup(env, "VQ_WATCHER"), as_is, config.watcher, error);
 
   apply(
       lookup(env, "VQ_HISTORY"),

@@ -38,6 +38,9 @@ struct Config {
   // level to the top aged one.
   Priority priority = Priority::normal;               // VQ_PRIORITY: low, normal, high
   double priority_max_age_s = k_default_age_bound_s;  // VQ_PRIORITY_MAX_AGE
+  // Run watching (issue 15): a vq-watch per run records it in the history.
+  bool watch = true;    // VQ_WATCH: 0 starts no watcher (no history row, no live figures)
+  std::string watcher;  // VQ_WATCHER: the vq-watch to start; empty: the one beside the shim
 };
 
 // Looks a variable up; returns nullptr when unset. Injectable so tests need no real environment.

@@ -32,7 +32,7 @@ struct RunRecord {
   std::string project;  // directory of the real vitest's project (the package.json dir), "" unknown
   std::string command;  // command line as status shows it
   std::string vitest_version;                  // "" unknown
-  int priority = 0;                            // the run's priority level (issue 17); 0 = normal
+  int priority = 1;                            // its level as VQ_PRIORITY numbers it: 1 normal
   int pid = 0;                                 // vitest's pid (= the shim's)
   std::int64_t queued_at_ms = 0;               // unix epoch milliseconds
   std::optional<std::int64_t> admitted_at_ms;  // none when never admitted

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +28,8 @@
 #include "vitest_exec.h"
 #include "wait_display.h"
 #include "wait_session.h"
+#include "watch_request.h"
+#include "watcher_start.h"
 
 namespace vq {
 namespace {
@@ -237,6 +240,63 @@ void force_single_worker(const std::optional<VitestVersion>& version, VitestExec
   vitest.run_args = single_worker_args(vitest.given_args, version);
 }
 
+std::int64_t unix_now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string version_text(const std::optional<VitestVersion>& version) {
+  if (!version) return "";
+  return std::to_string(version->major) + "." + std::to_string(version->minor) + "." +
+         std::to_string(version->patch);
+}
+
+// What vq-watch is told about this run: who, where, what, and when it joined the queue.
+watch::WatchRequest watch_request_for(const std::string& queue_path, const RunInfo& run,
+                                      const Launch& launch, const VitestExec& vitest,
+                                      const std::optional<VitestVersion>& version,
+                                      std::int64_t queued_at_ms) {
+  watch::WatchRequest request;
+  request.queue_dir = queue_path;
+  request.pid = run.self.pid;
+  request.start_time = run.self.start_time;
+  request.agent = run.agent.id;
+  request.cwd = run.cwd;
+  request.command = run.command;
+  request.vitest = launch.vitest_script.empty() ? vitest.path : launch.vitest_script;
+  request.vitest_version = version_text(version);
+  request.priority = static_cast<int>(run.priority);
+  request.queued_at_ms = queued_at_ms;
+  return request;
+}
+
+// Starts this run's watcher: sampling from now on (admitted), or recording how a wait ended
+// that never got a slot. None with VQ_WATCH=0 or a queue that failed open.
+void start_watching(const Config& config, const Result<Acquired>& acquired,
+                    watch::WatchRequest request) {
+  if (!config.watch || !acquired) return;
+  const std::int64_t now_ms = unix_now_ms();
+  switch (acquired->outcome) {
+    case Acquired::Outcome::admitted:
+      request.mode = watch::WatchRequest::Mode::watch;
+      request.slot = acquired->slot;
+      request.admitted_at_ms = now_ms;
+      break;
+    case Acquired::Outcome::timed_out:
+      request.mode = watch::WatchRequest::Mode::record;
+      request.end = "timed_out";
+      request.ended_at_ms = now_ms;
+      break;
+    case Acquired::Outcome::interrupted:
+      request.mode = watch::WatchRequest::Mode::record;
+      request.end = "interrupted";
+      request.end_code = acquired->signal;
+      request.ended_at_ms = now_ms;
+      break;
+  }
+  start_watcher(watcher_program(config), request);
+}
+
 // Whatever ended the wait, settled: 0 when vitest is to be exec'd now, else the shim's status.
 int settle_wait(const Config& config, const std::string& queue_path, QueueStore& queue,
                 const Result<Acquired>& acquired, WaitDisplay& display, WaitSignals& signals) {
@@ -265,8 +325,9 @@ int settle_wait(const Config& config, const std::string& queue_path, QueueStore&
 }
 
 // Waits for a slot (or fails open) and becomes vitest; returns only with the shim's own status.
-int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
-               VitestExec& vitest) {
+int run_queued(const Config& config, const EnvLookup& env, const Launch& launch, VitestExec& vitest,
+               const std::optional<VitestVersion>& version) {
+  const std::int64_t queued_at_ms = unix_now_ms();
   WaitSignals signals;
   std::string queue_path = queue_dir_path(config);
   auto queue =
@@ -282,6 +343,10 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
   WaitDisplay display(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
   AcquireOptions options{config.timeout_s, config.per_agent, signals.fd()};
   auto acquired = acquire(*queue, run, options, display);
+  auto watch_request = watch_request_for(queue_path, run, launch, vitest, version, queued_at_ms);
+  if (acquired && acquired->outcome != Acquired::Outcome::admitted) {
+    start_watching(config, acquired, watch_request);
+  }
   if (int status = settle_wait(config, queue_path, *queue, acquired, display, signals);
       status != 0) {
     return status;
@@ -294,6 +359,9 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
   // flushed line by line, and exec drops the table mapping with the rest of this process's
   // memory, where unmapping it first costs a TLB flush on every CPU this process ran on.
   signals.restore();
+  if (acquired && acquired->outcome == Acquired::Outcome::admitted) {
+    start_watching(config, acquired, std::move(watch_request));
+  }
   exec_vitest(vitest);
 }
 
@@ -341,7 +409,7 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
       detect_vitest_version(launch.vitest_script.empty() ? vitest.path : launch.vitest_script);
   if (is_informational(launch.args, version)) exec_vitest(vitest);
   if (config->single_worker) force_single_worker(version, vitest);
-  return run_queued(*config, env, launch, vitest);
+  return run_queued(*config, env, launch, vitest, version);
 }
 
 }  // namespace

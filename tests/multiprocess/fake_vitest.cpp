@@ -12,6 +12,10 @@
 //   out) FAKE_CAT_STDIN=1      copy stdin to stdout FAKE_STDOUT, FAKE_STDERR   write these exact
 //   bytes FAKE_ORPHAN_MS=N      fork a child that outlives this process by sleeping N ms
 //   FAKE_NESTED=path      run PATH (the shim) with this process's arguments, wait, fail if it fails
+//   FAKE_SHARED_MIB=N     touch N MiB of a shared anonymous mapping, then fork FAKE_CHILDREN
+//                         children (default 2) that each touch FAKE_CHILD_OWN_MIB MiB of their
+//                         own and sleep FAKE_SLEEP_MS; this process waits for them
+//   FAKE_EAT_MIB=N        touch N MiB of private memory, 1 MiB at a time (an OOM victim)
 //   FAKE_SLEEP_MS=N       sleep N ms
 //   FAKE_SIGNAL=N         at the end, die by signal N (default disposition restored)
 //   FAKE_EXIT=N           exit status (default 0)
@@ -19,6 +23,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -149,6 +154,49 @@ void leave_orphan(int ms) {
   _exit(0);
 }
 
+// Writes one byte per page, so the kernel really backs `mib` MiB of the mapping.
+void touch(void* memory, int mib) {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  auto* bytes = static_cast<volatile char*>(memory);
+  for (long at = 0; at < static_cast<long>(mib) << 20; at += page) bytes[at] = 1;
+}
+
+void* anonymous(int mib, int sharing) {
+  void* memory = ::mmap(nullptr, static_cast<std::size_t>(mib) << 20, PROT_READ | PROT_WRITE,
+                        sharing | MAP_ANONYMOUS, -1, 0);
+  return memory == MAP_FAILED ? nullptr : memory;
+}
+
+// A tree like vitest's workers: pages shared by all (touched before the forks) and each
+// child's own. PSS counts the shared pages once over the tree; RSS once per process.
+void share_memory_with_children(int shared_mib, int sleep_ms_each) {
+  void* shared = anonymous(shared_mib, MAP_SHARED);
+  if (shared == nullptr) return;
+  touch(shared, shared_mib);
+  const int children = env_int("FAKE_CHILDREN", 2);
+  const int own_mib = env_int("FAKE_CHILD_OWN_MIB", 0);
+  std::vector<pid_t> pids;
+  for (int i = 0; i < children; ++i) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      if (void* own = own_mib > 0 ? anonymous(own_mib, MAP_PRIVATE) : nullptr) touch(own, own_mib);
+      sleep_ms(sleep_ms_each);
+      _exit(0);
+    }
+    if (pid > 0) pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    while (::waitpid(pid, nullptr, 0) == -1 && errno == EINTR) {
+    }
+  }
+}
+
+void eat_memory(int mib) {
+  for (int i = 0; i < mib; ++i) {
+    if (void* chunk = anonymous(1, MAP_PRIVATE)) touch(chunk, 1);
+  }
+}
+
 // Runs the shim again from inside this run, as a test that launches vitest itself would.
 bool run_nested(const std::string& shim, const std::string& id, int argc, char** argv) {
   std::vector<std::string> env_strings;
@@ -188,7 +236,12 @@ int main(int argc, char** argv) {
   if (const int ms = env_int("FAKE_ORPHAN_MS", 0); ms > 0) leave_orphan(ms);
   bool nested_ok = true;
   if (const char* shim = std::getenv("FAKE_NESTED")) nested_ok = run_nested(shim, id, argc, argv);
-  if (const int ms = env_int("FAKE_SLEEP_MS", 0); ms > 0) sleep_ms(ms);
+  if (const int mib = env_int("FAKE_EAT_MIB", 0); mib > 0) eat_memory(mib);
+  if (const int mib = env_int("FAKE_SHARED_MIB", 0); mib > 0) {
+    share_memory_with_children(mib, env_int("FAKE_SLEEP_MS", 0));
+  } else if (const int ms = env_int("FAKE_SLEEP_MS", 0); ms > 0) {
+    sleep_ms(ms);
+  }
 
   record("end", id);
   if (const int signal_number = env_int("FAKE_SIGNAL", 0); signal_number > 0) {

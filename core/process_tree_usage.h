@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace vq::admin {
+namespace vq {
 
 struct TreeUsage {
   std::uint64_t rss_bytes = 0;  // resident memory summed over the tree
@@ -34,6 +34,8 @@ class ProcessSnapshot {
 
   // nullopt when `root` is not in the snapshot (gone).
   std::optional<TreeUsage> tree_usage(pid_t root) const;
+  // `root` and every process below it in the snapshot, root first; empty when `root` is gone.
+  std::vector<pid_t> tree_pids(pid_t root) const;
 
   std::chrono::steady_clock::time_point taken_at() const { return m_taken_at; }
 
@@ -63,4 +65,4 @@ std::optional<double> process_age_s(pid_t pid);
 std::optional<double> cpu_percent(pid_t root, const ProcessSnapshot& before,
                                   const ProcessSnapshot& after);
 
-}  // namespace vq::admin
+}  // namespace vq

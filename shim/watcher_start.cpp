@@ -1,0 +1,107 @@
+#include "watcher_start.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <vector>
+
+namespace vq {
+namespace {
+
+constexpr int k_watcher_nice = 10;
+constexpr int k_pidfd_slot = 3;  // the descriptor the watcher finds the run's pidfd on
+
+// Closes every descriptor but `kept` (close_range, Linux 5.9+; else one by one up to the limit).
+// `kept` -1 keeps none.
+void close_all_descriptors_but(int kept) {
+  if (kept < 0 ? ::close_range(0, ~0U, 0) == 0
+               : ::close_range(0, kept - 1, 0) == 0 && ::close_range(kept + 1, ~0U, 0) == 0) {
+    return;
+  }
+  rlimit limit{};
+  int highest = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+                    ? static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 1 << 20))
+                    : 1024;
+  for (int fd = 0; fd < highest; ++fd) {
+    if (fd != kept) ::close(fd);
+  }
+}
+
+// In the grandchild: detach and become vq-watch. Never returns.
+[[noreturn]] void become_watcher(char** argv, int pidfd) {
+  ::setsid();
+  // Below vitest when they compete for a core (the watcher's start and its samples), without
+  // being starved the way SCHED_IDLE would be under a run that keeps every core busy.
+  ::setpriority(PRIO_PROCESS, 0, k_watcher_nice);
+  // The shim blocked the signals that end a wait; vq-watch starts with none blocked.
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // The run's pidfd goes down as descriptor 3, the only one kept (not close-on-exec).
+  if (pidfd >= 0) {
+    if (pidfd != k_pidfd_slot) ::dup2(pidfd, k_pidfd_slot);
+    ::fcntl(k_pidfd_slot, F_SETFD, 0);
+  }
+  close_all_descriptors_but(pidfd >= 0 ? k_pidfd_slot : -1);
+  int null_fd = ::open("/dev/null", O_RDWR);  // lands on 0, the lowest free descriptor
+  if (null_fd == 0) {
+    ::dup2(0, 1);
+    ::dup2(0, 2);
+  }
+  ::execv(argv[0], argv);
+  ::_exit(127);
+}
+
+}  // namespace
+
+std::string watcher_program(const Config& config) {
+  if (!config.watcher.empty()) return config.watcher;
+  char buffer[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  if (n <= 0) return "";
+  std::string self(buffer, static_cast<std::size_t>(n));
+  std::size_t slash = self.rfind('/');
+  if (slash == std::string::npos) return "";
+  return self.substr(0, slash) + "/../vq-watch";
+}
+
+void start_watcher(const std::string& program, const watch::WatchRequest& request) {
+  if (program.empty() || ::access(program.c_str(), X_OK) != 0) return;
+  // A pidfd of this process (which becomes vitest), opened here so that a run ending before
+  // the watcher is up still has its end seen. Without one the watcher opens its own.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
+  watch::WatchRequest passed = request;
+  if (pidfd >= 0) passed.pidfd = k_pidfd_slot;
+  // Built before fork: the children only exec or exit.
+  std::vector<std::string> args = watch::to_arguments(passed);
+  args.insert(args.begin(), program);
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  // The middle child shares this process's memory (vfork: no page tables copied, and this
+  // process waits until it exits); it only makes the watcher, by the raw fork system call
+  // (glibc's fork() would run its bookkeeping in memory shared with us), and exits.
+  pid_t middle = ::vfork();
+  if (middle < 0) {
+    if (pidfd >= 0) ::close(pidfd);
+    return;
+  }
+  if (middle == 0) {
+    // The watcher's parent exits now, so init (or a subreaper) adopts it: it is never a child
+    // of vitest, which this process becomes.
+    if (::syscall(SYS_fork) == 0) become_watcher(argv.data(), pidfd);
+    ::_exit(0);
+  }
+  // Reaped before exec, so vitest starts with no child of ours.
+  while (::waitpid(middle, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  if (pidfd >= 0) ::close(pidfd);
+}
+
+}  // namespace vq

@@ -1,0 +1,21 @@
+// Starting a run's watcher (vq-watch) so that vitest never sees it: not in vitest's process
+// tree (double fork, the middle child reaped here), holding none of its descriptors (all
+// closed, /dev/null on 0-2), in its own session (no terminal, no job-control signals).
+#pragma once
+
+#include <string>
+
+#include "config.h"
+#include "watch_request.h"
+
+namespace vq {
+
+// VQ_WATCHER, else vq-watch beside the shim's directory: P/lib/vq/vq-watch for
+// P/lib/vq/shims/vitest, build/vq-watch for build/shims/vitest.
+std::string watcher_program(const Config& config);
+
+// Starts `program` for `request` and returns once the middle child is reaped. Fail open: a
+// missing program or a failed fork costs the run its history row and nothing else (no output).
+void start_watcher(const std::string& program, const watch::WatchRequest& request);
+
+}  // namespace vq

@@ -1,0 +1,58 @@
+#include "watch_request.h"
+
+#include <gtest/gtest.h>
+
+namespace vq::watch {
+namespace {
+
+TEST(WatchRequest, WatchRequestSurvivesItsCommandLine) {
+  WatchRequest request;
+  request.queue_dir = "/tmp/vq-1000";
+  request.slot = 3;
+  request.pid = 4242;
+  request.start_time = 987654321;
+  request.agent = "shell@pts/3";
+  request.command = "vitest run --reporter=dot a=b";
+  request.cwd = "/home/u/proj";
+  request.vitest = "/home/u/proj/node_modules/.bin/vitest";
+  request.vitest_version = "3.2.4";
+  request.priority = 2;
+  request.queued_at_ms = 1700000000000;
+  request.admitted_at_ms = 1700000000500;
+  auto parsed = parse_arguments(to_arguments(request));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->mode, WatchRequest::Mode::watch);
+  EXPECT_EQ(parsed->slot, 3);
+  EXPECT_EQ(parsed->pid, 4242);
+  EXPECT_EQ(parsed->start_time, 987654321u);
+  EXPECT_EQ(parsed->command, request.command) << "values may hold '=' and spaces";
+  EXPECT_EQ(parsed->vitest_version, "3.2.4");
+  EXPECT_EQ(parsed->priority, 2);
+  EXPECT_EQ(parsed->admitted_at_ms, request.admitted_at_ms);
+}
+
+TEST(WatchRequest, RecordRequestNeedsHowTheWaitEnded) {
+  WatchRequest request;
+  request.mode = WatchRequest::Mode::record;
+  request.pid = 7;
+  request.end = "interrupted";
+  request.end_code = 2;
+  request.ended_at_ms = 5;
+  auto parsed = parse_arguments(to_arguments(request));
+  ASSERT_TRUE(parsed);
+  EXPECT_FALSE(parsed->admitted_at_ms);
+  EXPECT_EQ(parsed->end_code, 2);
+  EXPECT_FALSE(parse_arguments({"record", "pid=7", "end=exploded"}));
+  EXPECT_FALSE(parse_arguments({"record", "pid=7"}));
+}
+
+TEST(WatchRequest, BadArgumentsAreRefused) {
+  EXPECT_FALSE(parse_arguments({}));
+  EXPECT_FALSE(parse_arguments({"sample", "pid=1"}));
+  EXPECT_FALSE(parse_arguments({"watch", "pid=x"}));
+  EXPECT_FALSE(parse_arguments({"watch", "colour=blue", "pid=1"}));
+  EXPECT_FALSE(parse_arguments({"watch", "slot=2"})) << "no pid";
+}
+
+}  // namespace
+}  // namespace vq::watch

@@ -1,0 +1,85 @@
+#include "run_report.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <filesystem>
+
+namespace vq::watch {
+namespace {
+
+std::string host_name() {
+  char name[HOST_NAME_MAX + 1] = {};
+  return ::gethostname(name, sizeof name - 1) == 0 ? name : "";
+}
+
+history::RunRecord common_fields(const WatchRequest& request) {
+  history::RunRecord run;
+  run.queue_dir = request.queue_dir;
+  run.host = host_name();
+  run.agent = request.agent;
+  run.cwd = request.cwd;
+  run.project = project_of(request.vitest);
+  run.command = request.command;
+  run.vitest_version = request.vitest_version;
+  run.priority = request.priority;
+  run.pid = request.pid;
+  run.queued_at_ms = request.queued_at_ms;
+  run.admitted_at_ms = request.admitted_at_ms;
+  return run;
+}
+
+void set_end(history::RunRecord& run, const RunObservation& seen) {
+  if (!seen.status) return;  // RunEnd::unknown
+  if (seen.oom_killed) {
+    run.end = history::RunEnd::oom_killed;
+    run.end_code = WTERMSIG(*seen.status);
+  } else if (WIFSIGNALED(*seen.status)) {
+    run.end = history::RunEnd::signaled;
+    run.end_code = WTERMSIG(*seen.status);
+  } else if (WIFEXITED(*seen.status)) {
+    run.end = history::RunEnd::exited;
+    run.end_code = WEXITSTATUS(*seen.status);
+  }
+}
+
+}  // namespace
+
+std::string project_of(const std::string& vitest_path) {
+  namespace fs = std::filesystem;
+  if (vitest_path.empty()) return "";
+  std::size_t modules = vitest_path.find("/node_modules/");
+  if (modules != std::string::npos) return modules == 0 ? "/" : vitest_path.substr(0, modules);
+  std::error_code error;
+  for (fs::path dir = fs::path(vitest_path).parent_path(); !dir.empty(); dir = dir.parent_path()) {
+    if (fs::exists(dir / "package.json", error)) return dir.string();
+    if (dir == dir.root_path()) break;
+  }
+  return "";
+}
+
+history::RunRecord watched_record(const WatchRequest& request, const RunObservation& seen) {
+  history::RunRecord run = common_fields(request);
+  run.ended_at_ms = seen.ended_at_ms;
+  run.peak_memory_bytes = seen.peak_memory_bytes;
+  run.peak_is_rss = seen.peak_is_rss;
+  if (seen.last) run.cpu_time_ms = seen.last->cpu_ms;
+  set_end(run, seen);
+  return run;
+}
+
+history::RunRecord unwatched_record(const WatchRequest& request) {
+  history::RunRecord run = common_fields(request);
+  run.ended_at_ms =
+      request.mode == WatchRequest::Mode::record ? request.ended_at_ms : unix_now_ms();
+  if (request.end == "timed_out") {
+    run.end = history::RunEnd::wait_timed_out;
+  } else if (request.end == "interrupted") {
+    run.end = history::RunEnd::wait_interrupted;
+    run.end_code = request.end_code;
+  }
+  return run;
+}
+
+}  // namespace vq::watch

@@ -1,0 +1,46 @@
+// What the shim tells vq-watch on its command line: which run to watch (or, for a wait that
+// ended without admission, the facts to record) and the run's metadata for its history row.
+//
+//   vq-watch watch  KEY=VALUE...   sample the run until it ends, then record it
+//   vq-watch record KEY=VALUE...   record a run that never started (end=timed_out|interrupted)
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "result.h"
+
+namespace vq::watch {
+
+struct WatchRequest {
+  enum class Mode { watch, record };
+  Mode mode = Mode::watch;
+  std::string queue_dir;
+  int slot = -1;  // the slot the run holds (watch mode)
+  pid_t pid = 0;
+  std::uint64_t start_time = 0;  // the run's /proc/PID/stat start time
+  int pidfd = -1;  // an inherited pidfd of the run (watch mode), or -1: the watcher opens one
+  std::string agent;
+  std::string cwd;
+  std::string command;
+  std::string vitest;  // the real vitest's path (or the vitest.mjs node runs)
+  std::string vitest_version;
+  int priority = 1;  // the launch's level (core/turn_order Priority)
+  std::int64_t queued_at_ms = 0;
+  std::optional<std::int64_t> admitted_at_ms;
+  // Record mode: how and when the wait ended.
+  std::string end;  // "timed_out" or "interrupted"
+  int end_code = 0;
+  std::int64_t ended_at_ms = 0;
+};
+
+// The command line that asks for `request` (argv[0] not included).
+std::vector<std::string> to_arguments(const WatchRequest& request);
+// Parses argv[1..]; an error names the bad argument.
+Result<WatchRequest> parse_arguments(const std::vector<std::string>& args);
+
+}  // namespace vq::watch
