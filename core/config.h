@@ -8,6 +8,7 @@
 #include <string>
 
 #include "result.h"
+#include "room_policy.h"
 
 namespace vq {
 
@@ -29,6 +30,14 @@ struct Config {
   bool single_worker = true;               // VQ_SINGLE_WORKER
   std::string real_vitest;                 // VQ_REAL_VITEST
   std::string holder_marker;               // VQ_HOLDER: set by vq for runs inside a holder's tree
+
+  // Memory-aware admission (issue 16).
+  bool limit_auto = false;                       // VQ_MAX_PROCESSES=auto: from cores and memory
+  bool memory_admission = true;                  // VQ_MEMORY_ADMISSION=0: the slot count alone
+  std::optional<std::uint64_t> memory_estimate;  // VQ_MEMORY_ESTIMATE: this launch's, in bytes
+  MemoryReserve memory_reserve;                  // VQ_MEMORY_RESERVE: bytes or a percentage
+  bool reserve_growing = true;                   // VQ_MEMORY_RESERVE_GROWING=0: leave the term out
+  double memory_pressure_percent = 10;           // VQ_MEMORY_PRESSURE: PSI some, % of time
 };
 
 // Looks a variable up; returns nullptr when unset. Injectable so tests need no real environment.

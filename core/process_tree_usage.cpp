@@ -12,7 +12,7 @@
 
 #include "process_identity.h"
 
-namespace vq::admin {
+namespace vq {
 namespace {
 
 std::string read_small_file(const std::string& path) {
@@ -133,22 +133,37 @@ ProcessSnapshot ProcessSnapshot::take_trees(const std::vector<pid_t>& roots,
   return snapshot;
 }
 
-std::optional<TreeUsage> ProcessSnapshot::tree_usage(pid_t root) const {
-  if (m_entries.find(root) == m_entries.end()) return std::nullopt;
-  static const std::uint64_t page_size = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-  TreeUsage usage;
+std::vector<pid_t> ProcessSnapshot::tree_pids(pid_t root) const {
+  std::vector<pid_t> tree;
+  if (m_entries.find(root) == m_entries.end()) return tree;
   std::vector<pid_t> pending{root};
   while (!pending.empty()) {
     pid_t pid = pending.back();
     pending.pop_back();
-    auto entry = m_entries.find(pid);
-    if (entry == m_entries.end()) continue;
-    usage.rss_bytes += entry->second.rss_pages * page_size;
-    usage.cpu_ticks += entry->second.cpu_ticks;
-    ++usage.processes;
+    if (m_entries.find(pid) == m_entries.end()) continue;
+    tree.push_back(pid);
     if (auto children = m_children.find(pid); children != m_children.end()) {
       pending.insert(pending.end(), children->second.begin(), children->second.end());
     }
+  }
+  return tree;
+}
+
+std::uint64_t ProcessSnapshot::rss_pages(pid_t pid) const {
+  auto entry = m_entries.find(pid);
+  return entry == m_entries.end() ? 0 : entry->second.rss_pages;
+}
+
+std::optional<TreeUsage> ProcessSnapshot::tree_usage(pid_t root) const {
+  std::vector<pid_t> tree = tree_pids(root);
+  if (tree.empty()) return std::nullopt;
+  static const std::uint64_t page_size = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  TreeUsage usage;
+  for (pid_t pid : tree) {
+    const Entry& entry = m_entries.at(pid);
+    usage.rss_bytes += entry.rss_pages * page_size;
+    usage.cpu_ticks += entry.cpu_ticks;
+    ++usage.processes;
   }
   return usage;
 }
@@ -183,4 +198,4 @@ std::optional<double> cpu_percent(pid_t root, const ProcessSnapshot& before,
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK)) / seconds * 100.0;
 }
 
-}  // namespace vq::admin
+}  // namespace vq

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace vq::admin {
+namespace vq {
 
 struct TreeUsage {
   std::uint64_t rss_bytes = 0;  // resident memory summed over the tree
@@ -34,6 +34,10 @@ class ProcessSnapshot {
 
   // nullopt when `root` is not in the snapshot (gone).
   std::optional<TreeUsage> tree_usage(pid_t root) const;
+  // `root` and every process below it in the snapshot; empty when `root` is not in it.
+  std::vector<pid_t> tree_pids(pid_t root) const;
+  // Resident pages of `pid` alone; 0 when it is not in the snapshot.
+  std::uint64_t rss_pages(pid_t pid) const;
 
   std::chrono::steady_clock::time_point taken_at() const { return m_taken_at; }
 
@@ -63,4 +67,4 @@ std::optional<double> process_age_s(pid_t pid);
 std::optional<double> cpu_percent(pid_t root, const ProcessSnapshot& before,
                                   const ProcessSnapshot& after);
 
-}  // namespace vq::admin
+}  // namespace vq
