@@ -47,6 +47,10 @@ void write_waiter(WaiterRecord& record, const RunInfo& run, std::uint64_t ticket
   record.since_ms = since_ms;
   record.agent_explicit = run.agent.explicit_id ? 1 : 0;
   set_text(record.agent, run.agent.id);
+  record.estimate_bytes = run.estimate_bytes;
+  record.blocked = 0;
+  record.pressure_permille = 0;
+  record.room_available = record.room_growing = record.room_reserve = 0;
   seal(record);
 }
 
@@ -60,6 +64,7 @@ void write_slot(SlotRecord& record, const RunInfo& run) {
   set_text(record.agent, run.agent.id);
   set_text(record.cwd, run.cwd);
   set_text(record.command, run.command);
+  record.estimate_bytes = run.estimate_bytes;
   seal(record);
 }
 
@@ -76,6 +81,7 @@ void add_metadata(Holder& holder, const SlotRecord& record) {
   holder.admitted_ms = record.admitted_ms;
   holder.cwd = get_text(record.cwd);
   holder.command = get_text(record.command);
+  holder.estimate_bytes = record.estimate_bytes;
 }
 
 }  // namespace
@@ -270,7 +276,8 @@ std::vector<WaiterEntry> QueueStore::Pass::waiters_where(bool before, std::uint6
   for (int i : found) {
     const WaiterRecord& w = t.waiters[i];
     entries.push_back(WaiterEntry{i, ProcessIdentity{w.pid, w.start_time}, w.ticket,
-                                  Claimant{std::string(get_text(w.agent)), w.agent_explicit == 1}});
+                                  Claimant{std::string(get_text(w.agent)), w.agent_explicit == 1},
+                                  w.estimate_bytes});
   }
   return entries;
 }
@@ -326,6 +333,18 @@ void QueueStore::Pass::leave_place(int index) {
   m_store.m_locks.unmark_waiter(index);
 }
 
+void QueueStore::Pass::note_blocked(int index, const WaitReason& reason) {
+  if (index < 0) return;
+  WaiterRecord& record = table().waiters[index];
+  record.blocked = static_cast<std::uint32_t>(reason.block);
+  record.pressure_permille =
+      static_cast<std::uint32_t>(std::clamp(reason.pressure_percent * 10, 0.0, 1000.0));
+  record.room_available = reason.available;
+  record.room_growing = reason.growing;
+  record.room_reserve = reason.reserve;
+  seal(record);
+}
+
 void QueueStore::Pass::adopt(const std::vector<Holder>& holders, const std::string& agent_for_log) {
   Table& t = table();
   std::vector<Holder> locked = m_store.m_locks.holders(k_max_slots);
@@ -361,6 +380,7 @@ void QueueStore::Pass::adopt(const std::vector<Holder>& holders, const std::stri
     set_text(record.agent, holder.has_record ? holder.agent : "-");
     set_text(record.cwd, holder.cwd);
     set_text(record.command, holder.command);
+    record.estimate_bytes = holder.estimate_bytes;
     seal(record);
     ++adopted;
   }

@@ -25,6 +25,7 @@
 #include "queue_event.h"
 #include "result.h"
 #include "slot_table.h"
+#include "wait_reason.h"
 
 namespace vq {
 
@@ -34,6 +35,7 @@ struct RunInfo {
   Agent agent;
   std::string cwd;
   std::string command;
+  std::uint64_t estimate_bytes = 0;  // what the run is expected to peak at (memory admission)
 };
 
 // A waiter record as the policy needs it: where it is, whose it is, its place in line.
@@ -42,6 +44,7 @@ struct WaiterEntry {
   ProcessIdentity process;
   std::uint64_t ticket = 0;
   Claimant claimant;
+  std::uint64_t estimate_bytes = 0;
 };
 
 // A private copy of the table and of what the locks said, taken in one pass (for status).
@@ -184,6 +187,8 @@ class QueueStore::Pass {
   int take_place(const RunInfo& run, std::uint64_t ticket, std::uint64_t since_ms, int old_index);
   bool holds_place(int index, const RunInfo& run, std::uint64_t ticket) const;
   void leave_place(int index);
+  // Writes why waiter record `index` (ours) was not admitted in this pass, for status.
+  void note_blocked(int index, const WaitReason& reason);
   // Takes slot `slot` for `run` if nobody holds its lock, and writes its record.
   bool claim_slot(int slot, const RunInfo& run);
 

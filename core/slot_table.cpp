@@ -1,6 +1,7 @@
 #include "slot_table.h"
 
 #include "mapping_guard.h"
+#include "wait_reason.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -97,6 +98,7 @@ bool is_valid(const SlotRecord& record) {
 bool is_valid(const WaiterRecord& record, std::uint64_t next_ticket) {
   return record.state == RecordState::used && record.pid > 0 && record.agent_explicit <= 1 &&
          record.ticket > 0 && record.ticket < next_ticket && is_terminated(record.agent) &&
+         record.blocked <= k_max_wait_block && record.pressure_permille <= 1000 &&
          record.checksum == record_checksum(record);
 }
 

@@ -51,10 +51,14 @@ std::string describe_holders(const std::vector<Holder>& holders, std::size_t max
 std::string waiting_line(const WaitSnapshot& snapshot) {
   if (snapshot.limit == 0) return "vq: waiting for a vitest slot: " + snapshot.note;
   std::string line = "vq: waiting for a vitest slot: #" + std::to_string(snapshot.position) +
-                     " of " + std::to_string(snapshot.waiting) + " waiting, " +
-                     std::to_string(snapshot.holders.size()) + "/" +
-                     std::to_string(snapshot.limit) + " busy";
-  if (snapshot.paused) line += ", queue paused";
+                     " of " + std::to_string(snapshot.waiting) + " waiting, ";
+  if (snapshot.reason.block == WaitBlock::none) {
+    line +=
+        std::to_string(snapshot.holders.size()) + "/" + std::to_string(snapshot.limit) + " busy";
+    if (snapshot.paused) line += ", queue paused";
+  } else {
+    line += describe(snapshot.reason);
+  }
   if (!snapshot.holders.empty()) line += " (" + describe_holders(snapshot.holders, 3) + ")";
   if (!snapshot.note.empty()) line += "; " + display_text(snapshot.note);
   return line;
@@ -69,6 +73,10 @@ std::string gave_up_line(const Acquired& acquired, const std::string& log_path) 
     line += ": " + describe_holders(last.holders, 16);
   } else if (last.paused) {
     line += " (queue paused)";
+  }
+  const WaitBlock block = last.reason.block;
+  if (block == WaitBlock::memory || block == WaitBlock::pressure) {
+    line += "; " + describe(last.reason);
   }
   if (!last.note.empty()) line += "; " + last.note;
   line += " — raise VQ_QUEUE_TIMEOUT (0 waits forever) or try again later";
