@@ -32,6 +32,23 @@ Json or_null(const std::optional<T>& value) {
   return value ? Json(*value) : Json(nullptr);
 }
 
+// Fields added to schema 2 by memory-aware admission.
+void add_wait_reason(Json& entry, const WaitingRun& run) {
+  const WaitReason& reason = run.reason;
+  entry["memory_estimate_bytes"] =
+      run.estimate_bytes > 0 ? Json(run.estimate_bytes) : Json(nullptr);
+  entry["blocked_on"] =
+      reason.block == WaitBlock::none ? Json(nullptr) : Json(std::string(block_name(reason.block)));
+  entry["blocked_reason"] =
+      reason.block == WaitBlock::none ? Json(nullptr) : Json(describe(reason));
+  const bool room = reason.block == WaitBlock::memory || reason.block == WaitBlock::pressure;
+  entry["room"] = room ? Json{{"available_bytes", reason.available},
+                              {"growing_bytes", reason.growing},
+                              {"reserve_bytes", reason.reserve},
+                              {"pressure_percent", reason.pressure_percent}}
+                       : Json(nullptr);
+}
+
 }  // namespace
 
 Json status_json(const StatusReport& report) {
@@ -64,16 +81,20 @@ Json status_json(const StatusReport& report) {
     entry["processes"] = run.usage ? Json(run.usage->processes) : Json(nullptr);
     entry["cwd"] = run.has_record ? text(run.cwd) : Json(nullptr);
     entry["command"] = run.has_record ? text(run.command) : Json(nullptr);
+    entry["memory_estimate_bytes"] =
+        run.has_record && run.estimate_bytes > 0 ? Json(run.estimate_bytes) : Json(nullptr);
     out["active"].push_back(std::move(entry));
   }
   out["waiting"] = Json::array();
   for (const WaitingRun& run : report.waiting) {
-    out["waiting"].push_back(Json{{"pid", run.pid},
-                                  {"agent", text(run.agent)},
-                                  {"position", run.position},
-                                  {"waiting_s", run.waiting_s},
-                                  {"since", iso_utc(run.since_ms)},
-                                  {"stopped", run.stopped}});
+    Json entry{{"pid", run.pid},
+               {"agent", text(run.agent)},
+               {"position", run.position},
+               {"waiting_s", run.waiting_s},
+               {"since", iso_utc(run.since_ms)},
+               {"stopped", run.stopped}};
+    add_wait_reason(entry, run);
+    out["waiting"].push_back(std::move(entry));
   }
   out["unrecorded_waiters"] = report.unrecorded_waiters;
   out["ended"] = Json::array();

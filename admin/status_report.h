@@ -14,6 +14,7 @@
 #include "process_tree_usage.h"
 #include "queue_store.h"
 #include "slot_table.h"
+#include "wait_reason.h"
 
 namespace vq::admin {
 
@@ -35,7 +36,9 @@ struct WaitingRun {
   std::uint64_t ticket = 0;
   std::uint64_t since_ms = 0;
   double waiting_s = 0;
-  bool stopped = false;  // Ctrl-Z: keeps its place, passed over while stopped
+  bool stopped = false;              // Ctrl-Z: keeps its place, passed over while stopped
+  std::uint64_t estimate_bytes = 0;  // its memory estimate; 0 unknown
+  WaitReason reason = {};            // what held it back in its last pass, with that pass's figures
 };
 
 // A record that no longer matches reality; `vq-admin cleanup` removes it.

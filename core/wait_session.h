@@ -23,8 +23,8 @@ struct WaitSnapshot {
   int position = 0;  // 1-based place among live waiters
   int waiting = 0;   // live waiters in all
   double waited_s = 0;
-  std::string note;   // why the queue cannot be read right now (a stuck update lock), if so
-  WaitReason reason;  // what held it back in the last pass
+  std::string note;        // why the queue cannot be read right now (a stuck update lock), if so
+  WaitReason reason = {};  // what held it back in the last pass
 };
 
 class WaitObserver {

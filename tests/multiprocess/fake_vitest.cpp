@@ -12,6 +12,8 @@
 //   out) FAKE_CAT_STDIN=1      copy stdin to stdout FAKE_STDOUT, FAKE_STDERR   write these exact
 //   bytes FAKE_ORPHAN_MS=N      fork a child that outlives this process by sleeping N ms
 //   FAKE_NESTED=path      run PATH (the shim) with this process's arguments, wait, fail if it fails
+//   FAKE_GROW_MB=N        after FAKE_GROW_AFTER_MS (default 0) ms, allocate and touch N MiB,
+//                         kept until exit (a run whose memory grows after it was admitted)
 //   FAKE_SLEEP_MS=N       sleep N ms
 //   FAKE_SIGNAL=N         at the end, die by signal N (default disposition restored)
 //   FAKE_EXIT=N           exit status (default 0)
@@ -19,6 +21,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -188,6 +191,13 @@ int main(int argc, char** argv) {
   if (const int ms = env_int("FAKE_ORPHAN_MS", 0); ms > 0) leave_orphan(ms);
   bool nested_ok = true;
   if (const char* shim = std::getenv("FAKE_NESTED")) nested_ok = run_nested(shim, id, argc, argv);
+  if (const int mb = env_int("FAKE_GROW_MB", 0); mb > 0) {
+    if (const int ms = env_int("FAKE_GROW_AFTER_MS", 0); ms > 0) sleep_ms(ms);
+    const std::size_t bytes = static_cast<std::size_t>(mb) << 20;
+    void* memory =
+        ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory != MAP_FAILED) std::memset(memory, 1, bytes);
+  }
   if (const int ms = env_int("FAKE_SLEEP_MS", 0); ms > 0) sleep_ms(ms);
 
   record("end", id);
