@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <charconv>
 #include <string_view>
 
@@ -33,15 +35,12 @@ std::optional<std::uint64_t> ProcTreeMemory::current_bytes(pid_t root) {
   ProcessSnapshot snapshot = ProcessSnapshot::take_trees({root}, m_proc);
   std::vector<pid_t> tree = snapshot.tree_pids(root);
   if (tree.empty()) return std::nullopt;
-  static const std::uint64_t page_size = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   std::uint64_t total = 0;
   for (pid_t pid : tree) {
-    if (auto pss = read_pss_bytes(m_proc, pid)) {
-      total += *pss;
-    } else {
-      // This process alone: its children are counted on their own turn.
-      total += snapshot.rss_pages(pid) * page_size;
-    }
+    auto pss = read_pss_bytes(m_proc, pid);
+    // One process unreadable: the tree's RSS, so the figure never mixes the two measures.
+    if (!pss) return snapshot.tree_usage(root)->rss_bytes;
+    total += *pss;
   }
   return total;
 }

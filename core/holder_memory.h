@@ -18,8 +18,8 @@ class HolderMemory {
 };
 
 // Read from /proc now: PSS summed over the tree (shared pages split among their users, so
-// workers sharing node's text are not counted once each), RSS for a process whose smaps_rollup
-// is unreadable (another user's in group mode).
+// workers sharing node's text are not counted once each); the tree's RSS when a process's
+// smaps_rollup is unreadable (another user's in group mode).
 class ProcTreeMemory : public HolderMemory {
  public:
   explicit ProcTreeMemory(std::string proc = "/proc") : m_proc(std::move(proc)) {}

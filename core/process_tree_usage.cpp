@@ -149,17 +149,11 @@ std::vector<pid_t> ProcessSnapshot::tree_pids(pid_t root) const {
   return tree;
 }
 
-std::uint64_t ProcessSnapshot::rss_pages(pid_t pid) const {
-  auto entry = m_entries.find(pid);
-  return entry == m_entries.end() ? 0 : entry->second.rss_pages;
-}
-
 std::optional<TreeUsage> ProcessSnapshot::tree_usage(pid_t root) const {
-  std::vector<pid_t> tree = tree_pids(root);
-  if (tree.empty()) return std::nullopt;
+  if (m_entries.find(root) == m_entries.end()) return std::nullopt;
   static const std::uint64_t page_size = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   TreeUsage usage;
-  for (pid_t pid : tree) {
+  for (pid_t pid : tree_pids(root)) {
     const Entry& entry = m_entries.at(pid);
     usage.rss_bytes += entry.rss_pages * page_size;
     usage.cpu_ticks += entry.cpu_ticks;

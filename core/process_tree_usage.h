@@ -34,10 +34,8 @@ class ProcessSnapshot {
 
   // nullopt when `root` is not in the snapshot (gone).
   std::optional<TreeUsage> tree_usage(pid_t root) const;
-  // `root` and every process below it in the snapshot; empty when `root` is not in it.
+  // `root` and every process below it in the snapshot, root first; empty when `root` is gone.
   std::vector<pid_t> tree_pids(pid_t root) const;
-  // Resident pages of `pid` alone; 0 when it is not in the snapshot.
-  std::uint64_t rss_pages(pid_t pid) const;
 
   std::chrono::steady_clock::time_point taken_at() const { return m_taken_at; }
 

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-namespace vq::admin {
+namespace vq {
 namespace {
 
 // A child that sleeps and has started a grandchild that sleeps; -1 if fork failed.
@@ -176,4 +176,4 @@ TEST(ProcessTreeUsage, NoRootsReadsNothing) {
 }
 
 }  // namespace
-}  // namespace vq::admin
+}  // namespace vq
