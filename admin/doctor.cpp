@@ -5,6 +5,8 @@
 
 #include <sstream>
 
+#include "history_path.h"
+#include "history_store.h"
 #include "queue_choice.h"
 #include "queue_store.h"
 #include "real_vitest.h"
@@ -192,11 +194,44 @@ DoctorCheck check_queue(const DoctorInputs& in) {
   return check;
 }
 
+// The run history: where it is, and whether it can be opened (opening moves an unreadable file
+// aside, as a writer would, and says so here).
+DoctorCheck check_history(const DoctorInputs& in) {
+  DoctorCheck check{"history", true, "", ""};
+  auto config = load_config(in.env);
+  auto place =
+      config ? history::history_place(*config) : Result<history::HistoryPlace>(config.error());
+  if (!place) {
+    check.ok = false;
+    check.found = "no place for the run history: " + place.error().message;
+    check.fix = "set HOME, or VQ_HISTORY to a database file";
+    return check;
+  }
+  struct stat file {};
+  if (::lstat(place->path.c_str(), &file) != 0) {
+    check.found = "no run recorded yet; runs are recorded in " + place->path;
+  } else if (auto store = history::HistoryStore::open(place->path); !store) {
+    check.ok = false;
+    check.found = store.error().message;
+    check.fix = "fix the file, or set VQ_HISTORY to another one";
+    return check;
+  } else {
+    check.found =
+        store->warning().empty() ? "runs are recorded in " + place->path : store->warning();
+  }
+  if (!place->warning.empty()) {
+    check.ok = false;
+    check.found = place->warning;
+    check.fix = "fix or remove that directory (see docs/HISTORY.md), or set VQ_HISTORY";
+  }
+  return check;
+}
+
 }  // namespace
 
 std::vector<DoctorCheck> run_doctor(const DoctorInputs& inputs) {
-  return {check_path(inputs), check_preload(inputs), check_real_vitest(inputs),
-          check_queue(inputs)};
+  return {check_path(inputs), check_preload(inputs), check_real_vitest(inputs), check_queue(inputs),
+          check_history(inputs)};
 }
 
 std::string render_doctor(const std::vector<DoctorCheck>& checks, bool colour) {

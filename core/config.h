@@ -31,6 +31,10 @@ struct Config {
   std::string real_vitest;                 // VQ_REAL_VITEST
   std::string holder_marker;               // VQ_HOLDER: set by vq for runs inside a holder's tree
 
+  // Run history (docs/HISTORY.md).
+  std::string history;     // VQ_HISTORY: the history database; empty means the default place
+  std::string state_home;  // $XDG_STATE_HOME if absolute, else $HOME/.local/state; "" if neither
+
   // Memory-aware admission (issue 16).
   bool limit_auto = false;                       // VQ_MAX_PROCESSES=auto: from cores and memory
   bool memory_admission = true;                  // VQ_MEMORY_ADMISSION=0: the slot count alone

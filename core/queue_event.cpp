@@ -57,6 +57,8 @@ const char* event_name(EventType type) {
       return "failed-open";
     case EventType::refused:
       return "refused";
+    case EventType::history_failed:
+      return "history-failed";
   }
   return "unknown";
 }
@@ -71,6 +73,7 @@ bool is_warning(EventType type) {
     case EventType::reset:
     case EventType::failed_open:
     case EventType::refused:
+    case EventType::history_failed:
       return true;
     default:
       return false;

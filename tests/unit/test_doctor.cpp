@@ -140,3 +140,38 @@ TEST(Doctor, SummaryCountsProblems) {
 
 }  // namespace
 }  // namespace vq::admin
+
+namespace vq::admin {
+namespace {
+
+TEST(Doctor, HistoryNamesWhereRunsAreRecordedWithoutCreatingTheFile) {
+  Fixture f;
+  f.vars["XDG_STATE_HOME"] = f.tmp / "state";
+  DoctorCheck history = f.check("history");
+  EXPECT_TRUE(history.ok) << history.found;
+  EXPECT_NE(history.found.find(f.tmp / "state/vq/history.sqlite"), std::string::npos)
+      << history.found;
+  EXPECT_FALSE(std::filesystem::exists(f.tmp / "state/vq/history.sqlite"));
+}
+
+TEST(Doctor, ACorruptHistoryIsMovedAsideAndSaidSoOnce) {
+  Fixture f;
+  f.vars["VQ_HISTORY"] = f.tmp / "history.sqlite";
+  std::ofstream(f.tmp / "history.sqlite") << std::string(8192, 'x');
+  DoctorCheck history = f.check("history");
+  EXPECT_NE(history.found.find("moved it aside"), std::string::npos) << history.found;
+  EXPECT_EQ(f.check("history").found, "runs are recorded in " + f.tmp / "history.sqlite");
+}
+
+TEST(Doctor, AnUnusableGroupHistoryIsAProblemWithItsFix) {
+  Fixture f;
+  f.vars["XDG_STATE_HOME"] = f.tmp / "state";
+  f.vars["VQ_GROUP"] = "64999";  // a group the caller is not in
+  DoctorCheck history = f.check("history");
+  EXPECT_FALSE(history.ok);
+  EXPECT_NE(history.found.find("/var/tmp/vq-g64999"), std::string::npos) << history.found;
+  EXPECT_NE(history.fix.find("VQ_HISTORY"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vq::admin

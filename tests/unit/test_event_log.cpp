@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "queue_dir.h"
+#include "queue_event.h"
 #include "temp_dir.h"
 
 namespace vq {
@@ -63,6 +64,24 @@ TEST(EventLog, AppendsOneLinePerEventWithTimeLevelPidAgentAndEvent) {
   EXPECT_NE(
       text.find(" warning pid=" + std::to_string(::getpid()) + " agent=agent-2 event=queue-full\n"),
       std::string::npos)
+      << text;
+}
+
+// The history's writer prints nothing: a record it could not write is a warning in the log.
+TEST(EventLog, AHistoryWriteFailureIsLoggedAsAWarningWithItsReason) {
+  test::TempDir tmp;
+  auto dir = QueueDir::open(tmp / "queue");
+  ASSERT_TRUE(dir) << dir.error().message;
+  {
+    EventLog log = open_event_log(*dir, "info");
+    QueueEvent event(EventType::history_failed, "agent-3");
+    event.detail = "history database /h is read-only";
+    log_event(log, event);
+  }
+  std::string text = read_file(dir->file(k_log_file));
+  EXPECT_NE(text.find(" warning pid=" + std::to_string(::getpid()) +
+                      " agent=agent-3 event=history-failed history database /h is read-only\n"),
+            std::string::npos)
       << text;
 }
 
