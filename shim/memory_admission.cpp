@@ -4,13 +4,18 @@
 
 #include <algorithm>
 
+#include "estimate_cache.h"
 #include "memory_estimate.h"
 #include "memory_probe.h"
 
 namespace vq {
 
-std::uint64_t launch_estimate(const Config& config) {
+std::uint64_t launch_estimate(const Config& config, const std::string& queue_dir,
+                              const std::string& real_vitest) {
   if (config.memory_estimate) return *config.memory_estimate;
+  if (auto learned = cached_estimate(queue_dir, project_of_vitest(real_vitest))) {
+    return learned->bytes;
+  }
   return EstimateRules{}.cold_bytes;
 }
 

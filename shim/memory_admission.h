@@ -9,8 +9,10 @@
 
 namespace vq {
 
-// VQ_MEMORY_ESTIMATE when set, else the cold default (a project never seen).
-std::uint64_t launch_estimate(const Config& config);
+// VQ_MEMORY_ESTIMATE when set, else the estimate learned for the project of `real_vitest`
+// (the queue's estimates file), else the cold default (a project never seen).
+std::uint64_t launch_estimate(const Config& config, const std::string& queue_dir,
+                              const std::string& real_vitest);
 
 MemorySettings memory_settings(const Config& config);
 

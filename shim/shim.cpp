@@ -278,7 +278,8 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
     exec_vitest(vitest);
   }
   RunInfo run{self_identity(), resolve_agent(config, env), launch.cwd, launch.command_line,
-              launch_estimate(config)};
+              launch_estimate(config, queue_path,
+                              launch.vitest_script.empty() ? vitest.path : launch.vitest_script)};
   WaitDisplay display(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
   AcquireOptions options{config.timeout_s, config.per_agent, signals.fd()};
   ProcTreeMemory holder_memory;
