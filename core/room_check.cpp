@@ -13,7 +13,7 @@ RoomVerdict RoomCheck::judge(const std::vector<Holder>& holders, std::uint64_t n
   for (const Holder& holder : holders) {
     std::uint64_t estimate =
         holder.estimate_bytes != 0 ? holder.estimate_bytes : m_settings.unknown_estimate;
-    scene.holders.push_back(HolderRoom{estimate, m_memory.current_bytes(holder.pid)});
+    scene.holders.push_back(HolderRoom{estimate, std::nullopt});
   }
   MemInfo info = read_meminfo(m_settings.roots);
   scene.mem_available = info.available;
@@ -27,6 +27,15 @@ RoomVerdict RoomCheck::judge(const std::vector<Holder>& holders, std::uint64_t n
     m_gauge.update(*pressure, std::chrono::steady_clock::now());
   }
   scene.pressure_high = m_gauge.high();
+  // Reading a holder's tree costs tens of microseconds: first judge as if no holder had grown
+  // at all (every estimate reserved whole); only when that does not fit do their figures matter.
+  RoomVerdict verdict = judge_room(scene);
+  if (verdict.admit || verdict.block == RoomBlock::pressure || !scene.reserve_growing) {
+    return verdict;
+  }
+  for (std::size_t i = 0; i < holders.size(); ++i) {
+    scene.holders[i].current_bytes = m_memory.current_bytes(holders[i].pid);
+  }
   return judge_room(scene);
 }
 

@@ -25,7 +25,9 @@ constexpr std::uint64_t k_gib = std::uint64_t{1} << 30;
 class FakeMemory : public HolderMemory {
  public:
   std::map<pid_t, std::uint64_t> current;
+  int reads = 0;
   std::optional<std::uint64_t> current_bytes(pid_t root) override {
+    ++reads;
     auto found = current.find(root);
     return found == current.end() ? std::nullopt : std::optional(found->second);
   }
@@ -102,10 +104,18 @@ TEST_F(RoomCheckTest, YoungHoldersReserveTheirGrowthAndUnknownOnesTheColdEstimat
   m_memory.current[100] = 100 * k_mib;  // estimate 1 GiB: 924 MiB still to come
   // pid 101 has no record estimate (0) and unreadable memory: 1 GiB reserved.
   RoomCheck check(settings(), m_memory);
-  RoomVerdict verdict = check.judge(holders({k_gib, 0}), k_gib);
+  // 2 GiB + 50 MiB does not fit beside 2 GiB reserved whole, but does beside what is still to
+  // come (1948 MiB): only then are the holders' figures read.
+  RoomVerdict verdict = check.judge(holders({k_gib, 0}), 2 * k_gib + 50 * k_mib);
   EXPECT_EQ(verdict.growing, 924 * k_mib + k_gib);
   EXPECT_TRUE(verdict.admit);
-  EXPECT_FALSE(check.judge(holders({k_gib, 0}), 2 * k_gib + 512 * k_mib).admit);
+  verdict = check.judge(holders({k_gib, 0}), 2 * k_gib + 512 * k_mib);
+  EXPECT_FALSE(verdict.admit);
+  EXPECT_EQ(verdict.growing, 924 * k_mib + k_gib) << "the figures shown are the read ones";
+  // A small run fits without reading anything (the whole estimates reserved).
+  m_memory.reads = 0;
+  EXPECT_TRUE(check.judge(holders({k_gib, 0}), k_gib).admit);
+  EXPECT_EQ(m_memory.reads, 0);
 }
 
 TEST_F(RoomCheckTest, HighPressureHoldsNewRunsWhateverTheRoom) {
