@@ -51,6 +51,23 @@ void add_live_fields(Json& entry, const ActiveRun& run) {
   entry["measured_by"] = run.usage ? Json("status") : Json(nullptr);
 }
 
+// Fields added to schema 2 by memory-aware admission.
+void add_wait_reason(Json& entry, const WaitingRun& run) {
+  const WaitReason& reason = run.reason;
+  entry["memory_estimate_bytes"] =
+      run.estimate_bytes > 0 ? Json(run.estimate_bytes) : Json(nullptr);
+  entry["blocked_on"] =
+      reason.block == WaitBlock::none ? Json(nullptr) : Json(std::string(block_name(reason.block)));
+  entry["blocked_reason"] =
+      reason.block == WaitBlock::none ? Json(nullptr) : Json(describe(reason));
+  const bool room = reason.block == WaitBlock::memory || reason.block == WaitBlock::pressure;
+  entry["room"] = room ? Json{{"available_bytes", reason.available},
+                              {"growing_bytes", reason.growing},
+                              {"reserve_bytes", reason.reserve},
+                              {"pressure_percent", reason.pressure_percent}}
+                       : Json(nullptr);
+}
+
 }  // namespace
 
 Json status_json(const StatusReport& report) {
@@ -84,11 +101,13 @@ Json status_json(const StatusReport& report) {
     entry["cwd"] = run.has_record ? text(run.cwd) : Json(nullptr);
     entry["command"] = run.has_record ? text(run.command) : Json(nullptr);
     add_live_fields(entry, run);
+    entry["memory_estimate_bytes"] =
+        run.has_record && run.estimate_bytes > 0 ? Json(run.estimate_bytes) : Json(nullptr);
     out["active"].push_back(std::move(entry));
   }
   out["waiting"] = Json::array();
   for (const WaitingRun& run : report.waiting) {
-    out["waiting"].push_back(Json{{"pid", run.pid},
+    Json entry{{"pid", run.pid},
                                   {"agent", text(run.agent)},
                                   {"position", run.position},
                                   {"waiting_s", run.waiting_s},
@@ -98,7 +117,9 @@ Json status_json(const StatusReport& report) {
                                   {"priority", std::string(priority_name(run.level))},
                                   {"age_bonus", run.age_bonus},
                                   {"effective_priority", std::string(priority_name(run.effective))},
-                                  {"turn", run.round}});
+                                  {"turn", run.round}};
+    add_wait_reason(entry, run);
+    out["waiting"].push_back(std::move(entry));
   }
   out["unrecorded_waiters"] = report.unrecorded_waiters;
   out["ended"] = Json::array();

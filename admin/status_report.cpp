@@ -72,6 +72,21 @@ void judge_slot_records(StatusReport& report, const TableSnapshot& view) {
   }
 }
 
+// What the waiter itself found in its last pass (it writes the reason into its record), with
+// today's count of busy slots.
+WaitReason recorded_reason(const WaiterRecord& record, const StatusReport& report) {
+  WaitReason reason;
+  reason.block = static_cast<WaitBlock>(record.blocked);
+  reason.busy = static_cast<int>(report.active.size());
+  reason.limit = report.limit;
+  reason.need = record.estimate_bytes;
+  reason.available = record.room_available;
+  reason.growing = record.room_growing;
+  reason.reserve = record.room_reserve;
+  reason.pressure_percent = record.pressure_permille / 10.0;
+  return reason;
+}
+
 void judge_waiter_records(StatusReport& report, const TableSnapshot& view) {
   const Table& t = *view.table;
   std::vector<int> live;
@@ -113,6 +128,8 @@ void judge_waiter_records(StatusReport& report, const TableSnapshot& view) {
     run.effective = line[n].effective;
     run.age_bonus = static_cast<int>(run.effective) - static_cast<int>(run.level);
     run.round = line[n].round;
+    run.estimate_bytes = record.estimate_bytes;
+    run.reason = recorded_reason(record, report);
     report.waiting.push_back(std::move(run));
   }
 }

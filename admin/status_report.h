@@ -16,6 +16,7 @@
 #include "process_tree_usage.h"
 #include "queue_store.h"
 #include "slot_table.h"
+#include "wait_reason.h"
 
 namespace vq::admin {
 
@@ -46,6 +47,8 @@ struct WaitingRun {
   int age_bonus = 0;
   Priority effective = Priority::normal;
   int round = 0;
+  std::uint64_t estimate_bytes = 0;  // its memory estimate; 0 unknown
+  WaitReason reason = {};            // what held it back in its last pass, with that pass's figures
 };
 
 // A record that no longer matches reality; `vq-admin cleanup` removes it.

@@ -173,6 +173,8 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
     // Sampled when there is a sample (--watch, --sample), else the average over the run so far.
     std::optional<double> cpu = run.cpu_percent ? run.cpu_percent : run.cpu_average_percent;
     if (cpu) usage += ", CPU: " + std::to_string(std::lround(*cpu)) + "%";
+    if (run.has_record && run.estimate_bytes > 0)
+      usage += ", Estimate: " + format_bytes(run.estimate_bytes);
     if (run.has_record) {
       line("  PID " + std::to_string(run.pid) + " (Agent: " + display_text(run.agent) +
            ", Started: " + format_local_time(run.admitted_ms) +
@@ -201,6 +203,8 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
     // append, not `" " + ...`: GCC 12 at -O3 warns falsely (-Wrestrict) on that insert.
     if (run.stopped)
       text.append(" ").append(paint.warn("[stopped: passed over until it continues]"));
+    if (!run.stopped && run.reason.block != WaitBlock::none)
+      text.append(" — ").append(describe(run.reason));
     line(text);
   }
   if (report.unrecorded_waiters > 0) {

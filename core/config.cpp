@@ -151,6 +151,54 @@ Result<double> parse_age_bound(const Source& source) {
   return seconds;
 }
 
+// "1073741824", "512M", "1.5GiB": binary units (K, M, G, T; "i" and "B" optional).
+Result<std::uint64_t> parse_bytes(const Source& source) {
+  const std::string& text = source.value;
+  char* end = nullptr;
+  errno = 0;
+  double value = std::strtod(text.c_str(), &end);
+  std::string unit(end);
+  if (!unit.empty() && unit.back() == 'B') unit.pop_back();
+  if (!unit.empty() && unit.back() == 'i') unit.pop_back();
+  static constexpr std::string_view k_units = "KMGT";
+  double scale = 1;
+  if (unit.size() == 1 && k_units.find(unit[0]) != std::string_view::npos) {
+    scale = std::exp2(10.0 * static_cast<double>(k_units.find(unit[0]) + 1));
+  } else if (!unit.empty()) {
+    scale = 0;
+  }
+  double bytes = value * scale;
+  if (end == text.c_str() || errno != 0 || scale == 0 || !std::isfinite(bytes) || bytes < 0 ||
+      bytes > 0x1p62 || !std::isdigit(static_cast<unsigned char>(text[0]))) {
+    return bad_value(source, "expected a size in bytes, or with a unit: 512M, 1.5G (binary units)");
+  }
+  return static_cast<std::uint64_t>(bytes);
+}
+
+Result<double> parse_percent(const Source& source, double max) {
+  auto value = parse_seconds(source, max);
+  if (!value) {
+    return bad_value(source,
+                     "expected a percentage from 0 to " + std::to_string(static_cast<int>(max)));
+  }
+  return *value;
+}
+
+Result<MemoryReserve> parse_reserve(const Source& source) {
+  MemoryReserve reserve;
+  if (source.value.ends_with("%")) {
+    Source number{source.name, source.value.substr(0, source.value.size() - 1)};
+    auto percent = parse_percent(number, 90);
+    if (!percent) return bad_value(source, "expected a size (512M) or a percentage from 0% to 90%");
+    reserve.percent = *percent;
+    return reserve;
+  }
+  VQ_TRY_ASSIGN(bytes, parse_bytes(source));
+  reserve.bytes = *bytes;
+  if (*bytes == 0) reserve.percent = 0;
+  return reserve;
+}
+
 // Applies one optional variable: parse it if set, store it, or report its error.
 template <typename T, typename Parse>
 bool apply(const std::optional<Source>& source, Parse parse, T& target,
@@ -208,9 +256,12 @@ Result<Config> load_config(const EnvLookup& env) {
   apply(
       lookup(env, "VQ_GROUP"), [](const Source& s) { return parse_group(s, "/etc/group"); },
       config.group, error);
+  auto max_processes = lookup(env, "VQ_MAX_PROCESSES", "VITEST_MAX_PROCESSES");
+  config.limit_auto = max_processes && max_processes->value == "auto";
+  if (config.limit_auto) max_processes.reset();
   apply(
-      lookup(env, "VQ_MAX_PROCESSES", "VITEST_MAX_PROCESSES"),
-      [](const Source& s) { return parse_int(s, 1, k_max_limit); }, config.limit, error);
+      max_processes, [](const Source& s) { return parse_int(s, 1, k_max_limit); }, config.limit,
+      error);
   apply(
       lookup(env, "VQ_QUEUE_TIMEOUT", "VITEST_QUEUE_TIMEOUT"),
       [](const Source& s) { return parse_seconds(s, k_max_timeout_s); }, config.timeout_s, error);
@@ -243,6 +294,14 @@ Result<Config> load_config(const EnvLookup& env) {
       },
       config.history, error);
   config.state_home = state_home(env);
+
+  apply(lookup(env, "VQ_MEMORY_ADMISSION"), parse_bool, config.memory_admission, error);
+  apply(lookup(env, "VQ_MEMORY_ESTIMATE"), parse_bytes, config.memory_estimate, error);
+  apply(lookup(env, "VQ_MEMORY_RESERVE"), parse_reserve, config.memory_reserve, error);
+  apply(lookup(env, "VQ_MEMORY_RESERVE_GROWING"), parse_bool, config.reserve_growing, error);
+  apply(
+      lookup(env, "VQ_MEMORY_PRESSURE"), [](const Source& s) { return parse_percent(s, 100); },
+      config.memory_pressure_percent, error);
 
   if (error) return *error;
   return config;

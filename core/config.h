@@ -9,6 +9,7 @@
 
 #include "result.h"
 #include "turn_order.h"
+#include "room_policy.h"
 
 namespace vq {
 
@@ -41,6 +42,14 @@ struct Config {
   // Run watching (issue 15): a vq-watch per run records it in the history.
   bool watch = true;    // VQ_WATCH: 0 starts no watcher (no history row, no live figures)
   std::string watcher;  // VQ_WATCHER: the vq-watch to start; empty: the one beside the shim
+
+  // Memory-aware admission (issue 16).
+  bool limit_auto = false;                       // VQ_MAX_PROCESSES=auto: from cores and memory
+  bool memory_admission = true;                  // VQ_MEMORY_ADMISSION=0: the slot count alone
+  std::optional<std::uint64_t> memory_estimate;  // VQ_MEMORY_ESTIMATE: this launch's, in bytes
+  MemoryReserve memory_reserve;                  // VQ_MEMORY_RESERVE: bytes or a percentage
+  bool reserve_growing = true;                   // VQ_MEMORY_RESERVE_GROWING=0: leave the term out
+  double memory_pressure_percent = 10;           // VQ_MEMORY_PRESSURE: PSI some, % of time
 };
 
 // Looks a variable up; returns nullptr when unset. Injectable so tests need no real environment.

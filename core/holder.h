@@ -27,6 +27,7 @@ struct Holder {
   std::uint64_t admitted_ms = 0;  // wall clock, ms since the epoch; 0 when unknown
   std::string cwd;
   std::string command;
+  std::uint64_t estimate_bytes = 0;  // the run's memory estimate from its record; 0 unknown
 };
 
 // Whether `holders` says slot `slot` is held by `pid`.

@@ -51,6 +51,10 @@ void write_waiter(WaiterRecord& record, const RunInfo& run, std::uint64_t ticket
   record.turn = place.turn;
   record.spare = 0;
   set_text(record.agent, run.agent.id);
+  record.estimate_bytes = run.estimate_bytes;
+  record.blocked = 0;
+  record.pressure_permille = 0;
+  record.room_available = record.room_growing = record.room_reserve = 0;
   seal(record);
 }
 
@@ -64,6 +68,7 @@ void write_slot(SlotRecord& record, const RunInfo& run) {
   set_text(record.agent, run.agent.id);
   set_text(record.cwd, run.cwd);
   set_text(record.command, run.command);
+  record.estimate_bytes = run.estimate_bytes;
   seal(record);
 }
 
@@ -96,6 +101,7 @@ void add_metadata(Holder& holder, const SlotRecord& record) {
   holder.admitted_ms = record.admitted_ms;
   holder.cwd = get_text(record.cwd);
   holder.command = get_text(record.command);
+  holder.estimate_bytes = record.estimate_bytes;
 }
 
 }  // namespace
@@ -306,7 +312,8 @@ Line QueueStore::Pass::line_around(const Standing& me, int mine, std::uint64_t n
                       w.ticket,
                       Claimant{std::string(get_text(w.agent)), w.agent_explicit == 1},
                       standings[placed.index],
-                      placed};
+                      placed,
+                      w.estimate_bytes};
     (before ? line.ahead : line.behind).push_back(std::move(entry));
   }
   return line;
@@ -374,6 +381,18 @@ void QueueStore::Pass::leave_place(int index) {
   m_store.m_locks.unmark_waiter(index);
 }
 
+void QueueStore::Pass::note_blocked(int index, const WaitReason& reason) {
+  if (index < 0) return;
+  WaiterRecord& record = table().waiters[index];
+  record.blocked = static_cast<std::uint32_t>(reason.block);
+  record.pressure_permille =
+      static_cast<std::uint32_t>(std::clamp(reason.pressure_percent * 10, 0.0, 1000.0));
+  record.room_available = reason.available;
+  record.room_growing = reason.growing;
+  record.room_reserve = reason.reserve;
+  seal(record);
+}
+
 void QueueStore::Pass::adopt(const std::vector<Holder>& holders, const std::string& agent_for_log) {
   Table& t = table();
   std::vector<Holder> locked = m_store.m_locks.holders(k_max_slots);
@@ -409,6 +428,7 @@ void QueueStore::Pass::adopt(const std::vector<Holder>& holders, const std::stri
     set_text(record.agent, holder.has_record ? holder.agent : "-");
     set_text(record.cwd, holder.cwd);
     set_text(record.command, holder.command);
+    record.estimate_bytes = holder.estimate_bytes;
     seal(record);
     ++adopted;
   }

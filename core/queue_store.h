@@ -26,6 +26,7 @@
 #include "result.h"
 #include "slot_table.h"
 #include "turn_order.h"
+#include "wait_reason.h"
 
 namespace vq {
 
@@ -37,6 +38,7 @@ struct RunInfo {
   std::string command;
   Priority priority = Priority::normal;  // VQ_PRIORITY, for the waiter record and the history
   std::uint64_t age_bound_ms = static_cast<std::uint64_t>(k_default_age_bound_s * 1000);
+  std::uint64_t estimate_bytes = 0;  // what the run is expected to peak at (memory admission)
 };
 
 // A waiter record as the policy needs it: where it is, whose it is, its place in line.
@@ -47,6 +49,7 @@ struct WaiterEntry {
   Claimant claimant;
   Standing standing;
   Placement placement;  // its effective level and round in the line
+  std::uint64_t estimate_bytes = 0;  // what the run is expected to peak at (memory admission)
 };
 
 // The line around one waiter, in the order of turn_order.h: who goes before it, who after.
@@ -212,6 +215,8 @@ class QueueStore::Pass {
                  std::optional<KeptPlace> kept = std::nullopt);
   bool holds_place(int index, const RunInfo& run, std::uint64_t ticket) const;
   void leave_place(int index);
+  // Writes why waiter record `index` (ours) was not admitted in this pass, for status.
+  void note_blocked(int index, const WaitReason& reason);
   // Takes slot `slot` for `run` if nobody holds its lock, and writes its record.
   bool claim_slot(int slot, const RunInfo& run);
 

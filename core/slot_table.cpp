@@ -3,6 +3,7 @@
 #include "mapping_guard.h"
 #include "table_upgrade.h"
 #include "turn_order.h"
+#include "wait_reason.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -102,6 +103,7 @@ bool is_valid(const WaiterRecord& record, std::uint64_t next_ticket) {
          record.level <= static_cast<std::uint32_t>(Priority::urgent) && record.age_bound_ms > 0 &&
          record.turn <= static_cast<std::uint32_t>(k_max_waiters + k_max_slots) &&
          record.ticket > 0 && record.ticket < next_ticket && is_terminated(record.agent) &&
+         record.blocked <= k_max_wait_block && record.pressure_permille <= 1000 &&
          record.checksum == record_checksum(record);
 }
 

@@ -16,7 +16,7 @@
 namespace vq {
 
 inline constexpr std::uint64_t k_table_magic = 0x454c424154515676ULL;  // "vQTABLE" little-endian
-inline constexpr std::uint32_t k_table_version = 2;  // 2: waiters carry a priority level
+inline constexpr std::uint32_t k_table_version = 2;  // 2: priorities and memory estimates
 inline constexpr int k_max_slots = k_max_limit;
 inline constexpr int k_max_waiters = 1024;
 
@@ -43,6 +43,9 @@ struct SlotRecord {
   char agent[64];
   char cwd[512];
   char command[512];
+  // Memory admission: what this run is expected to peak at, so other launches can
+  // reserve what it may still grow by; 0 when unknown.
+  std::uint64_t estimate_bytes;
 };
 
 struct WaiterRecord {
@@ -58,9 +61,18 @@ struct WaiterRecord {
   std::uint32_t spare;         // zero; keeps the record free of padding (checksummed bytes)
   std::uint32_t checksum;
   char agent[64];
+  // Memory admission: the run's estimate, and what held it back in its last pass
+  // (a WaitBlock with that pass's figures), for status to explain every wait.
+  std::uint64_t estimate_bytes;
+  std::uint32_t blocked;
+  std::uint32_t pressure_permille;
+  std::uint64_t room_available;
+  std::uint64_t room_growing;
+  std::uint64_t room_reserve;
 };
 
-static_assert(sizeof(WaiterRecord) == 120, "no padding: the checksum hashes every byte");
+static_assert(sizeof(SlotRecord) == 1128, "no padding: the checksum hashes every byte");
+static_assert(sizeof(WaiterRecord) == 160, "no padding: the checksum hashes every byte");
 
 struct Table {
   TableHeader header;

@@ -9,12 +9,22 @@
 namespace vq {
 namespace layout_v1 {
 
-std::uint32_t record_checksum(const WaiterRecord& record) {
-  WaiterRecord copy = record;
+template <typename Record>
+std::uint32_t checksum_without_field(const Record& record) {
+  Record copy = record;
   copy.checksum = 0;
   return checksum_of(&copy, sizeof copy);
 }
 
+std::uint32_t record_checksum(const SlotRecord& record) {
+  return checksum_without_field(record);
+}
+std::uint32_t record_checksum(const WaiterRecord& record) {
+  return checksum_without_field(record);
+}
+void seal(SlotRecord& record) {
+  record.checksum = record_checksum(record);
+}
 void seal(WaiterRecord& record) {
   record.checksum = record_checksum(record);
 }
@@ -28,6 +38,23 @@ bool is_sound_v1_header(const TableHeader& header) {
          header.table_size == sizeof(layout_v1::Table) && header.limit >= 1 &&
          header.limit <= static_cast<std::uint32_t>(k_max_slots) && header.paused <= 1 &&
          header.next_ticket != 0;
+}
+
+SlotRecord upgraded(const layout_v1::SlotRecord& old) {
+  SlotRecord record{};
+  if (old.state != RecordState::used || old.checksum != layout_v1::record_checksum(old)) {
+    return record;  // empty, or torn: the slot's lock still says who holds it
+  }
+  record.state = old.state;
+  record.pid = old.pid;
+  record.start_time = old.start_time;
+  record.admitted_ms = old.admitted_ms;
+  record.agent_explicit = old.agent_explicit;
+  std::memcpy(record.agent, old.agent, sizeof record.agent);
+  std::memcpy(record.cwd, old.cwd, sizeof record.cwd);
+  std::memcpy(record.command, old.command, sizeof record.command);
+  seal(record);
+  return record;
 }
 
 WaiterRecord upgraded(const layout_v1::WaiterRecord& old) {
@@ -50,16 +77,16 @@ WaiterRecord upgraded(const layout_v1::WaiterRecord& old) {
 
 }  // namespace
 
+// Both record arrays move (the slots grew, so the waiters start further on): copy the old
+// records out before anything is written.
 bool upgrade_previous_layout(Table& table) {
   if (!is_sound_v1_header(table.header)) return false;
-  // The old records sit where the new ones go, with a shorter stride: copy them out first.
-  static_assert(offsetof(layout_v1::Table, waiters) == offsetof(Table, waiters));
-  constexpr std::size_t k_old_size = sizeof(layout_v1::WaiterRecord) * k_max_waiters;
-  auto old_waiters = std::make_unique<layout_v1::WaiterRecord[]>(k_max_waiters);
-  std::memcpy(static_cast<void*>(old_waiters.get()),
-              reinterpret_cast<const unsigned char*>(&table) + offsetof(Table, waiters),
-              k_old_size);
-  for (int i = 0; i < k_max_waiters; ++i) table.waiters[i] = upgraded(old_waiters[i]);
+  static_assert(offsetof(layout_v1::Table, slots) == offsetof(Table, slots));
+  auto old = std::make_unique<layout_v1::Table>();
+  std::memcpy(static_cast<void*>(old.get()), static_cast<const void*>(&table),
+              sizeof(layout_v1::Table));
+  for (int i = 0; i < k_max_slots; ++i) table.slots[i] = upgraded(old->slots[i]);
+  for (int i = 0; i < k_max_waiters; ++i) table.waiters[i] = upgraded(old->waiters[i]);
   table.header.table_size = sizeof(Table);
   table.header.version = k_table_version;
   return true;

@@ -170,13 +170,21 @@ Result<WaitSession::PassOutcome> WaitSession::pass_locked(QueueStore::Pass& pass
   };
   TurnWalk walk;
   if ((m_index >= 0 || nobody_waits) && !m_stranded) walk = walk_turns(scene, state_of);
+  // Room is judged only by a waiter whose turn it is, on its own passes (its tick, a holder's
+  // exit): memory freed without an exit wakes nobody else.
+  std::optional<RoomVerdict> room = walk.mine ? judge_room(holders, ahead, walk) : std::nullopt;
   PassOutcome outcome;
-  if (walk.mine && try_admit(pass, holders, line.behind, outcome)) return outcome;
+  if (walk.mine && (!room || room->admit) && try_admit(pass, holders, line.behind, outcome)) {
+    return outcome;
+  }
   // Not admitted: a slot below the limit is held by a process the count missed (a lowered
-  // limit), or it is not our turn.
+  // limit), no room, or it is not our turn.
   if (nobody_waits) take_place(pass);
   if (!m_wake) m_wake.emplace(m_store.dir());
   note_waiting(pass, holders, line);
+  m_snapshot.reason = reason_for(scene, walk, room ? &*room : nullptr,
+                                 m_options.room ? m_options.room->pressure_percent() : 0);
+  pass.note_blocked(m_index, m_snapshot.reason);
   plan_sleep(scene, state_of, line, walk, outcome);
   return outcome;
 }
@@ -251,6 +259,17 @@ bool WaitSession::try_admit(QueueStore::Pass& pass, const std::vector<Holder>& h
     return true;
   }
   return false;
+}
+
+std::optional<RoomVerdict> WaitSession::judge_room(const std::vector<Holder>& holders,
+                                                   const std::vector<WaiterEntry>& ahead,
+                                                   const TurnWalk& walk) {
+  if (m_options.room == nullptr) return std::nullopt;
+  // The waiters ahead that take free slots first must fit first: a smaller run behind the head
+  // must not start where the head does not fit.
+  std::uint64_t need = m_run.estimate_bytes;
+  for (std::size_t i : walk.served) need += ahead[i].estimate_bytes;
+  return m_options.room->judge(holders, need);
 }
 
 void WaitSession::note_waiting(const QueueStore::Pass& pass, const std::vector<Holder>& holders,

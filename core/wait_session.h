@@ -11,6 +11,7 @@
 
 #include "poke_budget.h"
 #include "queue_store.h"
+#include "room_check.h"
 #include "wake_signal.h"
 
 namespace vq {
@@ -25,7 +26,8 @@ struct WaitSnapshot {
   Priority effective = Priority::normal;  // what the line is ordered by
   int waiting = 0;                        // live waiters in all
   double waited_s = 0;
-  std::string note;  // why the queue cannot be read right now (a stuck update lock), if so
+  std::string note;        // why the queue cannot be read right now (a stuck update lock), if so
+  WaitReason reason = {};  // what held it back in the last pass
 };
 
 class WaitObserver {
@@ -40,6 +42,9 @@ struct AcquireOptions {
   double timeout_s = 300;  // 0 waits forever
   int per_agent = 1;
   int signal_fd = -1;  // a signalfd for the signals that end the wait, or -1
+  // Memory-aware admission: when set, a waiter whose turn it is is admitted only when the room
+  // covers its estimate (RunInfo::estimate_bytes); null: the slot count alone.
+  RoomCheck* room = nullptr;
 };
 
 struct Acquired {
@@ -85,6 +90,9 @@ class WaitSession {
                  const std::vector<WaiterEntry>& behind, PassOutcome& outcome);
   void plan_sleep(const QueueScene& scene, const StateOf& state_of, const Line& line,
                   const TurnWalk& walk, PassOutcome& outcome);
+  std::optional<RoomVerdict> judge_room(const std::vector<Holder>& holders,
+                                        const std::vector<WaiterEntry>& ahead,
+                                        const TurnWalk& walk);
   void note_waiting(const QueueStore::Pass& pass, const std::vector<Holder>& holders,
                     const Line& line);
   Acquired admitted(int slot);

@@ -3,6 +3,7 @@
 #include "event_log.h"
 #include "history_path.h"
 #include "history_store.h"
+#include "learned_estimate.h"
 #include "queue_dir.h"
 #include "queue_event.h"
 
@@ -25,6 +26,11 @@ Result<void> append(const Config& config, const RunRecord& run) {
   VQ_TRY_ASSIGN(store, HistoryStore::open(*path));
   auto appended = store->append(run);
   if (store->rebuilt()) log_warning(config, run, EventType::history_rebuilt, store->warning());
+  // The next launch of this project reads its estimate from the queue's estimates file; a run
+  // that failed to refresh it leaves the previous estimate, which is no reason to warn.
+  if (appended && run.peak_memory_bytes && !run.project.empty()) {
+    (void)refresh_estimate(*store, run.queue_dir, run.project, run.ended_at_ms);
+  }
   return appended;
 }
 

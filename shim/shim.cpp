@@ -19,6 +19,7 @@
 #include "agent.h"
 #include "config.h"
 #include "exit_status.h"
+#include "memory_admission.h"
 #include "preload_redirect.h"
 #include "process_identity.h"
 #include "queue_store.h"
@@ -331,17 +332,25 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
   WaitSignals signals;
   std::string queue_path = queue_dir_path(config);
   auto queue =
-      QueueStore::open_for_launch(queue_path, config.limit, config.log_level, config.group);
+      QueueStore::open_for_launch(queue_path, seed_limit(config), config.log_level, config.group);
   if (!queue) {
     if (int status = queue_unusable(config, queue_path, queue.error()); status != 0) return status;
     signals.restore();
     exec_vitest(vitest);
   }
-  RunInfo run{self_identity(), resolve_agent(config, env),
-              launch.cwd,      launch.command_line,
-              config.priority, static_cast<std::uint64_t>(config.priority_max_age_s * 1000)};
+  RunInfo run{self_identity(),
+              resolve_agent(config, env),
+              launch.cwd,
+              launch.command_line,
+              config.priority,
+              static_cast<std::uint64_t>(config.priority_max_age_s * 1000),
+              launch_estimate(config, queue_path,
+                              launch.vitest_script.empty() ? vitest.path : launch.vitest_script)};
   WaitDisplay display(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
   AcquireOptions options{config.timeout_s, config.per_agent, signals.fd()};
+  ProcTreeMemory holder_memory;
+  RoomCheck room(memory_settings(config), holder_memory);
+  if (config.memory_admission) options.room = &room;
   auto acquired = acquire(*queue, run, options, display);
   auto watch_request = watch_request_for(queue_path, run, launch, vitest, version, queued_at_ms);
   if (acquired && acquired->outcome != Acquired::Outcome::admitted) {

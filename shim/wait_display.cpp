@@ -63,9 +63,14 @@ std::string waiting_line(const WaitSnapshot& snapshot) {
   if (snapshot.limit == 0) return "vq: waiting for a vitest slot: " + snapshot.note;
   std::string line = "vq: waiting for a vitest slot: #" + std::to_string(snapshot.position) +
                      " of " + std::to_string(snapshot.waiting) + " waiting" +
-                     priority_text(snapshot) + ", " + std::to_string(snapshot.holders.size()) +
-                     "/" + std::to_string(snapshot.limit) + " busy";
-  if (snapshot.paused) line += ", queue paused";
+                     priority_text(snapshot) + ", ";
+  if (snapshot.reason.block == WaitBlock::none) {
+    line +=
+        std::to_string(snapshot.holders.size()) + "/" + std::to_string(snapshot.limit) + " busy";
+    if (snapshot.paused) line += ", queue paused";
+  } else {
+    line += describe(snapshot.reason);
+  }
   if (!snapshot.holders.empty()) line += " (" + describe_holders(snapshot.holders, 3) + ")";
   if (!snapshot.note.empty()) line += "; " + display_text(snapshot.note);
   return line;
@@ -80,6 +85,10 @@ std::string gave_up_line(const Acquired& acquired, const std::string& log_path) 
     line += ": " + describe_holders(last.holders, 16);
   } else if (last.paused) {
     line += " (queue paused)";
+  }
+  const WaitBlock block = last.reason.block;
+  if (block == WaitBlock::memory || block == WaitBlock::pressure) {
+    line += "; " + describe(last.reason);
   }
   if (!last.note.empty()) line += "; " + last.note;
   line += " — raise VQ_QUEUE_TIMEOUT (0 waits forever) or try again later";

@@ -6,6 +6,8 @@
 #include <climits>
 #include <filesystem>
 
+#include "estimate_cache.h"
+
 namespace vq::watch {
 namespace {
 
@@ -49,8 +51,8 @@ void set_end(history::RunRecord& run, const RunObservation& seen) {
 std::string project_of(const std::string& vitest_path) {
   namespace fs = std::filesystem;
   if (vitest_path.empty()) return "";
-  std::size_t modules = vitest_path.find("/node_modules/");
-  if (modules != std::string::npos) return modules == 0 ? "/" : vitest_path.substr(0, modules);
+  // The shim looks the project's memory estimate up by the same name.
+  if (std::string project = project_of_vitest(vitest_path); !project.empty()) return project;
   std::error_code error;
   for (fs::path dir = fs::path(vitest_path).parent_path(); !dir.empty(); dir = dir.parent_path()) {
     if (fs::exists(dir / "package.json", error)) return dir.string();

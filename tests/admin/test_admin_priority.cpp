@@ -174,13 +174,13 @@ TEST_F(AdminPriorityTest, APreviousLayoutTableWithLiveRunsIsUpgradedWithNobodyLo
   old.header.version = layout_v1::k_version;
   old.header.table_size = sizeof(layout_v1::Table);
   old.header.next_ticket = 10;
-  SlotRecord& slot = old.slots[0];
+  layout_v1::SlotRecord& slot = old.slots[0];
   slot.state = RecordState::used;
   slot.pid = old_holder;
   slot.start_time = identify(old_holder)->start_time;
   slot.admitted_ms = wall_ms();
   set_text(slot.agent, "old-holder");
-  seal(slot);
+  layout_v1::seal(slot);
   int n = 0;
   for (auto [index, pid] : {std::pair{3, old_waiter_a}, std::pair{7, old_waiter_b}}) {
     layout_v1::WaiterRecord& w = old.waiters[index];

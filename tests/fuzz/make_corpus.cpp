@@ -65,7 +65,19 @@ std::unique_ptr<layout_v1::Table> previous_layout_table() {
   table->header = busy->header;
   table->header.version = layout_v1::k_version;
   table->header.table_size = sizeof(layout_v1::Table);
-  std::memcpy(static_cast<void*>(table->slots), busy->slots, sizeof table->slots);
+  for (int i = 0; i < k_max_slots; ++i) {
+    const SlotRecord& now = busy->slots[i];
+    layout_v1::SlotRecord& slot = table->slots[i];
+    slot.state = now.state;
+    slot.pid = now.pid;
+    slot.start_time = now.start_time;
+    slot.admitted_ms = now.admitted_ms;
+    slot.agent_explicit = now.agent_explicit;
+    std::memcpy(slot.agent, now.agent, sizeof slot.agent);
+    std::memcpy(slot.cwd, now.cwd, sizeof slot.cwd);
+    std::memcpy(slot.command, now.command, sizeof slot.command);
+    if (!is_empty(now)) layout_v1::seal(slot);
+  }
   for (int i = 0; i < 3; ++i) {
     layout_v1::WaiterRecord& waiter = table->waiters[i];
     waiter.state = RecordState::used;

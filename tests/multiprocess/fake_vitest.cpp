@@ -16,6 +16,8 @@
 //                         children (default 2) that each touch FAKE_CHILD_OWN_MIB MiB of their
 //                         own and sleep FAKE_SLEEP_MS; this process waits for them
 //   FAKE_EAT_MIB=N        touch N MiB of private memory, 1 MiB at a time (an OOM victim)
+//   FAKE_GROW_MB=N        after FAKE_GROW_AFTER_MS (default 0) ms, allocate and touch N MiB,
+//                         kept until exit (a run whose memory grows after it was admitted)
 //   FAKE_SLEEP_MS=N       sleep N ms
 //   FAKE_SIGNAL=N         at the end, die by signal N (default disposition restored)
 //   FAKE_EXIT=N           exit status (default 0)
@@ -237,6 +239,13 @@ int main(int argc, char** argv) {
   bool nested_ok = true;
   if (const char* shim = std::getenv("FAKE_NESTED")) nested_ok = run_nested(shim, id, argc, argv);
   if (const int mib = env_int("FAKE_EAT_MIB", 0); mib > 0) eat_memory(mib);
+  if (const int mb = env_int("FAKE_GROW_MB", 0); mb > 0) {
+    if (const int ms = env_int("FAKE_GROW_AFTER_MS", 0); ms > 0) sleep_ms(ms);
+    const std::size_t bytes = static_cast<std::size_t>(mb) << 20;
+    void* memory =
+        ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory != MAP_FAILED) std::memset(memory, 1, bytes);
+  }
   if (const int mib = env_int("FAKE_SHARED_MIB", 0); mib > 0) {
     share_memory_with_children(mib, env_int("FAKE_SLEEP_MS", 0));
   } else if (const int ms = env_int("FAKE_SLEEP_MS", 0); ms > 0) {

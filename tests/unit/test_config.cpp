@@ -205,5 +205,53 @@ TEST(Config, ACappedValueIsCutAtACharacterBoundary) {
       << "half a character is shown as an escape: " << config.error().message;
 }
 
+TEST(Config, MemoryAdmissionIsOnByDefault) {
+  auto config = load_config(lookup_in({}));
+  ASSERT_TRUE(config.ok());
+  EXPECT_TRUE(config->memory_admission);
+  EXPECT_TRUE(config->reserve_growing);
+  EXPECT_FALSE(config->memory_estimate);
+  EXPECT_FALSE(config->limit_auto);
+  EXPECT_EQ(config->memory_reserve.percent, 5);
+  EXPECT_EQ(config->memory_pressure_percent, 10);
+}
+
+TEST(Config, ReadsTheMemoryVariables) {
+  auto config = load_config(lookup_in({{"VQ_MEMORY_ADMISSION", "0"},
+                                       {"VQ_MEMORY_ESTIMATE", "1.5G"},
+                                       {"VQ_MEMORY_RESERVE", "512MiB"},
+                                       {"VQ_MEMORY_RESERVE_GROWING", "no"},
+                                       {"VQ_MEMORY_PRESSURE", "20"},
+                                       {"VQ_MAX_PROCESSES", "auto"}}));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_FALSE(config->memory_admission);
+  EXPECT_EQ(config->memory_estimate, std::uint64_t{3} << 29);
+  EXPECT_EQ(config->memory_reserve.bytes, std::uint64_t{512} << 20);
+  EXPECT_FALSE(config->reserve_growing);
+  EXPECT_EQ(config->memory_pressure_percent, 20);
+  EXPECT_TRUE(config->limit_auto);
+  EXPECT_EQ(config->limit, 4);  // seeded by the caller from cores and memory
+}
+
+TEST(Config, ReserveAsAPercentageAndSizesInBytes) {
+  auto config =
+      load_config(lookup_in({{"VQ_MEMORY_RESERVE", "12.5%"}, {"VQ_MEMORY_ESTIMATE", "1048576"}}));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->memory_reserve.percent, 12.5);
+  EXPECT_EQ(config->memory_reserve.bytes, 0u);
+  EXPECT_EQ(config->memory_estimate, std::uint64_t{1} << 20);
+}
+
+TEST(Config, BadMemoryValuesNameTheVariable) {
+  for (const char* bad : {"lots", "-1G", "1X", "G", "1.5GB2"}) {
+    auto config = load_config(lookup_in({{"VQ_MEMORY_ESTIMATE", bad}}));
+    ASSERT_FALSE(config.ok()) << bad;
+    EXPECT_NE(config.error().message.find("VQ_MEMORY_ESTIMATE="), std::string::npos);
+  }
+  EXPECT_FALSE(load_config(lookup_in({{"VQ_MEMORY_RESERVE", "95%"}})).ok());
+  EXPECT_FALSE(load_config(lookup_in({{"VQ_MEMORY_PRESSURE", "150"}})).ok());
+  EXPECT_FALSE(load_config(lookup_in({{"VQ_MAX_PROCESSES", "automatic"}})).ok());
+}
+
 }  // namespace
 }  // namespace vq

@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "env_map.h"
+#include "estimate_cache.h"
+#include "queue_dir.h"
 #include "history_rows.h"
 #include "temp_dir.h"
 
@@ -35,6 +37,21 @@ TEST(RunRecorder, ARecordedRunLeavesNoLogLine) {
   ASSERT_TRUE(record_run(r.config, r.run).ok());
   EXPECT_EQ(test::sql_integer(r.tmp / "history.sqlite", "SELECT count(*) FROM runs"), 1);
   EXPECT_EQ(log_of(r.tmp / "queue").find("history"), std::string::npos) << log_of(r.tmp / "queue");
+}
+
+// The shim reads a project's learned estimate from the queue's estimates file, so recording a
+// sampled run must update it.
+TEST(RunRecorder, ASampledRunTeachesItsProjectsEstimateToTheQueue) {
+  Recorder r("history.sqlite");
+  ASSERT_TRUE(QueueDir::open(r.run.queue_dir).ok());
+  r.run.project = "/work/app";
+  r.run.peak_memory_bytes = std::int64_t{600} << 20;
+  ASSERT_FALSE(cached_estimate(r.run.queue_dir, "/work/app"));
+  ASSERT_TRUE(record_run(r.config, r.run).ok());
+  auto learned = cached_estimate(r.run.queue_dir, "/work/app");
+  ASSERT_TRUE(learned);
+  EXPECT_EQ(learned->samples, 1);
+  EXPECT_GE(learned->bytes, std::uint64_t{600} << 20);
 }
 
 TEST(RunRecorder, ARunThatCannotBeRecordedIsOneWarningInTheQueuesLog) {

@@ -85,5 +85,30 @@ TEST(StatusJson, ValidTextWithControlCharactersIsKeptExactly) {
   EXPECT_EQ(parsed["active"][0]["cwd"], run.cwd) << "the JSON encoder escapes these itself";
 }
 
+TEST(StatusJson, AWaiterBlockedOnMemorySaysSoWithTheFigures) {
+  StatusReport report;
+  report.limit = 4;
+  ActiveRun holder;
+  holder.has_record = true;
+  holder.estimate_bytes = 3ull << 30;
+  report.active.push_back(holder);
+  WaitingRun waiter{11, "b", 1, 3, 0, 2.5, false};
+  waiter.estimate_bytes = 1ull << 30;
+  waiter.reason = WaitReason{WaitBlock::memory, 1, 4, 1, 1ull << 30, 2ull << 30, 3ull << 29, 0, 0};
+  report.waiting.push_back(waiter);
+  report.waiting.push_back(WaitingRun{12, "c", 2, 4, 0, 1.0, false});
+
+  auto json = status_json(report);
+  EXPECT_EQ(json["active"][0]["memory_estimate_bytes"], 3ull << 30);
+  EXPECT_EQ(json["waiting"][0]["memory_estimate_bytes"], 1ull << 30);
+  EXPECT_EQ(json["waiting"][0]["blocked_on"], "memory");
+  EXPECT_EQ(json["waiting"][0]["room"]["available_bytes"], 2ull << 30);
+  EXPECT_EQ(json["waiting"][0]["room"]["growing_bytes"], 3ull << 29);
+  EXPECT_EQ(json["waiting"][0]["blocked_reason"],
+            "needs ~1.0 GiB, room 512 MiB: available 2.0 − growing runs 1.5 (1/4 busy)");
+  EXPECT_TRUE(json["waiting"][1]["blocked_on"].is_null());
+  EXPECT_TRUE(json["waiting"][1]["room"].is_null());
+}
+
 }  // namespace
 }  // namespace vq::admin

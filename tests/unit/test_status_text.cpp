@@ -117,5 +117,17 @@ TEST(StatusText, TextFromRecordsIsEscapedSoItCannotRepaintOrForgeLines) {
       << text;
 }
 
+TEST(StatusText, EachWaiterSaysWhatItIsBlockedOn) {
+  StatusReport report = sample_report();
+  report.active[0].estimate_bytes = 1ull << 30;
+  report.waiting[0].reason = WaitReason{WaitBlock::pressure, 1, 4, 1, 1ull << 30, 0, 0, 0, 14.0};
+  std::string text = render_status_text(report, TextStyle{false});
+  EXPECT_NE(text.find("Estimate: 1024 MiB"), std::string::npos) << text;
+  EXPECT_NE(text.find("#1 PID 12350 (Agent: agent-5, Waiting: 12s) — memory pressure 14% (PSI "
+                      "some), no new runs until it eases (1/4 busy)"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace vq::admin

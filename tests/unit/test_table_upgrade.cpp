@@ -25,12 +25,12 @@ std::unique_ptr<Table> previous_layout(int waiters) {
   old.header.table_size = sizeof(layout_v1::Table);
   old.header.next_ticket = 40;
   old.header.paused = 1;
-  SlotRecord& slot = old.slots[2];
+  layout_v1::SlotRecord& slot = old.slots[2];
   slot.state = RecordState::used;
   slot.pid = 4242;
   slot.start_time = 9;
   set_text(slot.agent, "holder");
-  seal(slot);
+  layout_v1::seal(slot);
   for (int i = 0; i < waiters; ++i) {
     layout_v1::WaiterRecord& w = old.waiters[i];
     w.state = RecordState::used;
@@ -76,7 +76,7 @@ TEST(TableUpgrade, PreviousLayoutKeepsHeaderHoldersAndWaiters) {
 TEST(TableUpgrade, TornPreviousLayoutWaiterIsDroppedAndTheRestKept) {
   auto table = previous_layout(3);
   // Tear record 1 in the old layout: its bytes start at the old stride.
-  auto* bytes = reinterpret_cast<unsigned char*>(table.get()) + offsetof(Table, waiters);
+  auto* bytes = reinterpret_cast<unsigned char*>(table.get()) + offsetof(layout_v1::Table, waiters);
   bytes[sizeof(layout_v1::WaiterRecord) * 1 + 12] ^= 0xff;
   TableRepair repair = repair_table(*table, 4, 5000);
   EXPECT_TRUE(repair.upgraded);
