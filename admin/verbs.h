@@ -18,6 +18,11 @@ struct VerbRequest {
   bool force = false;                    // reset
   std::string agent_id;                  // run
   std::vector<std::string> vitest_args;  // run
+  std::string listen;                    // serve --listen
+  std::string socket_path;               // serve --socket
+  bool read_only = false;                // serve --read-only
+  int max_streams = 8;                   // serve --max-streams
+  std::string token_file;                // serve --token-file
 };
 
 int status_verb(const VerbRequest& request);
@@ -28,6 +33,7 @@ int resume_verb(const VerbRequest& request);
 int run_verb(const VerbRequest& request);  // returns only when the shim cannot be executed
 int reset_verb(const VerbRequest& request);
 int doctor_verb(const VerbRequest& request);
+int serve_verb(const VerbRequest& request);  // until SIGINT/SIGTERM
 
 // "vq-admin: error: <text>" on stderr.
 void error_line(const std::string& text);

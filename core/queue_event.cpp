@@ -57,6 +57,8 @@ const char* event_name(EventType type) {
       return "failed-open";
     case EventType::refused:
       return "refused";
+    case EventType::cancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -118,6 +120,11 @@ std::string render_details(const QueueEvent& e) {
     case EventType::limit_changed:
       add(text, "from", e.old_limit);
       add(text, "to", e.limit);
+      if (!e.detail.empty()) text += ' ' + e.detail;
+      break;
+    case EventType::cancelled:
+      add(text, "waiter", e.waiter);
+      if (!e.detail.empty()) text += ' ' + e.detail;
       break;
     default:
       text = e.detail;

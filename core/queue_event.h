@@ -33,6 +33,7 @@ enum class EventType {
   reset,                // vq-admin reset rebuilt the table
   failed_open,          // the queue cannot be used: the run goes ahead unqueued
   refused,              // the queue cannot be used and VQ_FAIL_CLOSED=1: the run is refused
+  cancelled,            // a waiter was sent SIGTERM from the dashboard (vq-admin serve)
 };
 
 const char* event_name(EventType type);
@@ -58,7 +59,8 @@ struct QueueEvent {
   std::string seen_by;                     // released_by_exit, dropped_dead_waiter: who noticed
   std::string cwd;                         // admitted
   std::string holders;                     // timed_out: " pid/agent" per holder
-  std::string detail;                      // free text: repaired, lock, queue-full, replaced
+  std::string detail;                      // free text: repaired, lock, queue-full, replaced;
+                                           // who steered: limit, pause, resume, cancelled
 };
 
 // The event's details as the log line shows them after "agent=… event=…".
