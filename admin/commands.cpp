@@ -114,6 +114,30 @@ void add_serve(CLI::App& app, VerbRequest& request, std::vector<Verb>& verbs) {
   verbs.push_back({serve, serve_verb});
 }
 
+void add_history(CLI::App& app, VerbRequest& request, std::vector<Verb>& verbs) {
+  auto* history = app.add_subcommand(
+      "history",
+      "Show recorded runs, newest first, and per project p50/p90 of wait, run time "
+      "and peak memory");
+  history->add_option("--project", request.project, "Only runs of this project directory");
+  history->add_option("--agent", request.history_agent, "Only runs of this agent");
+  history->add_option("--since", request.since,
+                      "Only runs that ended this long ago or later: "
+                      "45s, 30m, 2h, 7d, 2w");
+  history->add_option("--limit", request.history_limit, "How many runs to list (default 50)")
+      ->check(whole_number_from(1, 100000));
+  history->add_flag("--json", request.json, "Print as JSON (schema in docs/HISTORY.md)");
+  verbs.push_back({history, history_verb});
+  auto* metrics =
+      app.add_subcommand("metrics",
+                         "Print Prometheus metrics: runs by how they ended, wait and peak-memory "
+                         "histograms, slots in use, waiting runs");
+  metrics->add_option("--textfile", request.textfile_dir,
+                      "Write DIR/vq.prom atomically (node_exporter's textfile collector) "
+                      "instead of printing");
+  verbs.push_back({metrics, metrics_verb});
+}
+
 void describe_app(CLI::App& app, VerbRequest& request) {
   app.require_subcommand(1);
   app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
@@ -225,6 +249,7 @@ int admin_main(int argc, char** argv) {
   add_steering(app, request, verbs);
   add_run(app, request, verbs);
   add_repair(app, request, verbs);
+  add_history(app, request, verbs);
   add_serve(app, request, verbs);
   std::string help_verb;
   add_help(app, help_verb, verbs);

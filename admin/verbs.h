@@ -18,6 +18,11 @@ struct VerbRequest {
   bool force = false;                    // reset
   std::string agent_id;                  // run
   std::vector<std::string> vitest_args;  // run
+  std::string project;                   // history --project
+  std::string history_agent;             // history --agent
+  std::string since;                     // history --since, e.g. 30m
+  int history_limit = 50;                // history --limit
+  std::string textfile_dir;              // metrics --textfile
   std::string listen;                    // serve --listen
   std::string socket_path;               // serve --socket
   bool read_only = false;                // serve --read-only
@@ -33,9 +38,13 @@ int resume_verb(const VerbRequest& request);
 int run_verb(const VerbRequest& request);  // returns only when the shim cannot be executed
 int reset_verb(const VerbRequest& request);
 int doctor_verb(const VerbRequest& request);
+int history_verb(const VerbRequest& request);  // history_verbs.cpp
+int metrics_verb(const VerbRequest& request);  // history_verbs.cpp
 int serve_verb(const VerbRequest& request);  // until SIGINT/SIGTERM
 
 // "vq-admin: error: <text>" on stderr.
 void error_line(const std::string& text);
+// "vq-admin: warning: <text>" on stderr.
+void warning_line(const std::string& text);
 
 }  // namespace vq::admin

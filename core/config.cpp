@@ -146,6 +146,15 @@ bool apply(const std::optional<Source>& source, Parse parse, T& target,
   return true;
 }
 
+// The XDG base directory spec ignores a relative $XDG_STATE_HOME; the default is under $HOME.
+std::string state_home(const EnvLookup& env) {
+  auto xdg = lookup(env, "XDG_STATE_HOME");
+  if (xdg && xdg->value[0] == '/') return xdg->value;
+  auto home = lookup(env, "HOME");
+  if (home && home->value[0] == '/') return home->value + "/.local/state";
+  return {};
+}
+
 }  // namespace
 
 EnvLookup process_env() {
@@ -200,6 +209,17 @@ Result<Config> load_config(const EnvLookup& env) {
   apply(lookup(env, "VQ_SINGLE_WORKER"), parse_bool, config.single_worker, error);
   apply(lookup(env, "VQ_REAL_VITEST"), as_is, config.real_vitest, error);
   apply(lookup(env, "VQ_HOLDER"), as_is, config.holder_marker, error);
+
+  apply(
+      lookup(env, "VQ_HISTORY"),
+      [](const Source& s) -> Result<std::string> {
+        if (s.value[0] != '/' || s.value.back() == '/') {
+          return bad_value(s, "expected the absolute path of a database file");
+        }
+        return s.value;
+      },
+      config.history, error);
+  config.state_home = state_home(env);
 
   if (error) return *error;
   return config;

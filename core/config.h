@@ -29,6 +29,10 @@ struct Config {
   bool single_worker = true;               // VQ_SINGLE_WORKER
   std::string real_vitest;                 // VQ_REAL_VITEST
   std::string holder_marker;               // VQ_HOLDER: set by vq for runs inside a holder's tree
+
+  // Run history (docs/HISTORY.md).
+  std::string history;     // VQ_HISTORY: the history database; empty means the default place
+  std::string state_home;  // $XDG_STATE_HOME if absolute, else $HOME/.local/state; "" if neither
 };
 
 // Looks a variable up; returns nullptr when unset. Injectable so tests need no real environment.

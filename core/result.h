@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -61,6 +62,23 @@ class [[nodiscard]] Result {
 
 // For operations that return nothing on success.
 struct Done {};
+
+// Success with no value, or an error: `return {};` on success.
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  Result(Done) {}
+  Result(Error error) : m_error(std::move(error)) {}
+
+  bool ok() const { return !m_error.has_value(); }
+  explicit operator bool() const { return ok(); }
+  const Error& error() const { return *m_error; }
+
+ private:
+  std::optional<Error> m_error;
+};
+
 using Status = Result<Done>;
 inline Status ok_status() {
   return Done{};

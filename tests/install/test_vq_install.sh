@@ -274,11 +274,20 @@ done
 rm -rf "$home3"
 
 # --- 5. --uninstall -----------------------------------------------------------------------------
-if env HOME="$home" "$prefix/bin/vq-install" --uninstall; then
+# The run history (here under an XDG_STATE_HOME outside HOME) is the user's data: it stays,
+# and the uninstall says where it is and how to remove it.
+history_db=$work/state/vq/history.sqlite
+rm -rf "$work/state" && mkdir -p "$work/state/vq" && : >"$history_db"
+if uninstall_out=$(env HOME="$home" XDG_STATE_HOME="$work/state" "$prefix/bin/vq-install" --uninstall); then
   pass "--uninstall exited 0"
 else
   fail "--uninstall exited non-zero"
 fi
+echo "$uninstall_out"
+[[ -e $history_db && $uninstall_out == *"left the run history $history_db"*"rm -f"* ]] \
+  && pass "--uninstall kept the run history and said where it is and how to remove it" \
+  || fail "--uninstall did not keep or name the run history $history_db"
+rm -rf "$work/state"
 after=$(snapshot "$home")
 if [[ $before == "$after" ]]; then
   pass "--uninstall restored HOME byte for byte ($(grep -c . <<<"$before") entries and checksums compared)"
