@@ -7,6 +7,7 @@
 #include "http_server.h"
 #include "queue_choice.h"
 #include "serve_controls.h"
+#include "serve_history.h"
 #include "status_json.h"
 #include "status_report.h"
 #include "verbs.h"
@@ -105,6 +106,12 @@ int serve_queue(const std::string& queue_dir_option, const ServeOptions& options
   }
   dashboard::DataSources sources;
   sources.status = [&queue] { return status_document(*queue); };
+  sources.history = [&config](const std::map<std::string, std::string>& query) {
+    return history_document(*config, query);
+  };
+  sources.metrics = [&config, &queue] {
+    return metrics_document(*config, collect_status(*queue, k_serve_lock_wait));
+  };
   dashboard::RequestRouter router(*token, options.read_only,
                                   queue_controls(*queue, k_serve_lock_wait), sources);
   dashboard::ServerLimits limits;

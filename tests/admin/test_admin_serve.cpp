@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "admin_harness.h"
+#include "history_store.h"
 #include "http_client.h"
 
 namespace vq::mp {
@@ -16,9 +17,9 @@ namespace {
 class AdminServeTest : public AdminTest {
  protected:
   // Starts `vq-admin serve ARGS` and reads the port and token from the URL it prints.
-  void serve(std::vector<std::string> args = {}) {
+  void serve(std::vector<std::string> args = {}, const Env& overrides = {}) {
     args.insert(args.begin(), "serve");
-    m_server.emplace(admin_launch(args));
+    m_server.emplace(admin_launch(args, overrides));
     std::smatch match;
     const std::regex url("Open: http://127\\.0\\.0\\.1:([0-9]+)/\\?token=([0-9a-f]{32})");
     ASSERT_TRUE(eventually([&] {
@@ -263,6 +264,44 @@ TEST_F(AdminServeTest, AUnixSocketServesTheApiAndLogsThePeersUid) {
   EXPECT_EQ(parse_reply(connection.received()).status, 200) << connection.received();
   EXPECT_NE(log_text().find("peer_uid=" + std::to_string(::getuid())), std::string::npos)
       << log_text();
+}
+
+TEST_F(AdminServeTest, HistoryAndMetricsAreWhatTheVerbsPrint) {
+  const Env with_db{{"VQ_HISTORY", tmp() + "/history.sqlite"}};
+  {
+    auto store = history::HistoryStore::open(tmp() + "/history.sqlite");
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    for (int i = 0; i < 3; ++i) {
+      history::RunRecord run;
+      run.queue_dir = queue_dir();
+      run.agent = "agent-" + std::to_string(i);
+      run.project = "/p" + std::to_string(i % 2);
+      run.queued_at_ms = now - 5000 - i * 1000;
+      run.admitted_at_ms = now - 3000 - i * 1000;
+      run.ended_at_ms = now - i * 1000;
+      run.peak_memory_bytes = (100 + i) << 20;
+      run.end = history::RunEnd::exited;
+      ASSERT_TRUE(store->append(run).ok());
+    }
+  }
+  serve({}, with_db);
+  HttpReply history = get("/api/history?limit=2");
+  ASSERT_EQ(history.status, 200) << history.body;
+  const AdminResult printed = admin({"history", "--json", "--limit", "2"}, with_db);
+  ASSERT_EQ(printed.status, 0) << printed.err;
+  EXPECT_EQ(nlohmann::json::parse(history.body), nlohmann::json::parse(printed.out));
+  EXPECT_EQ(nlohmann::json::parse(history.body)["runs"].size(), 2u);
+  EXPECT_EQ(get("/api/history?limit=0").status, 400);
+  EXPECT_EQ(get("/api/history?since=yesterday").status, 400);
+
+  HttpReply metrics = get("/metrics");
+  ASSERT_EQ(metrics.status, 200) << metrics.body;
+  EXPECT_NE(metrics.head.find("Content-Type: text/plain; version=0.0.4"), std::string::npos);
+  EXPECT_EQ(metrics.body, admin({"metrics"}, with_db).out);
+  EXPECT_EQ(get("/metrics", false).status, 403);
 }
 
 }  // namespace

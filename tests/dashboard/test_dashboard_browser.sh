@@ -16,6 +16,6 @@ if [[ ! -d $here/browser/node_modules/selenium-webdriver ]]; then
 fi
 # No proxy between the driver and the browser, nor the browser and the loopback server.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-export VQ_ADMIN=$1 VQ_SHIM=$2 FAKE_VITEST=$3 ARTIFACT_DIR=$4
+export VQ_ADMIN=$1 VQ_SHIM=$2 FAKE_VITEST=$3 HISTORY_WRITER=$4 ARTIFACT_DIR=$5
 mkdir -p "$ARTIFACT_DIR"
 exec node "$here/browser/dashboard_page.test.js"

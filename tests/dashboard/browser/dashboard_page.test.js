@@ -2,7 +2,8 @@
 // selenium-webdriver. Real vq-admin serve, real shim runs (the multi-process tests' fake
 // vitest); `vq-admin status --json` is the observer of what a click did.
 //
-//   node dashboard_page.test.js   with VQ_ADMIN, VQ_SHIM, FAKE_VITEST and ARTIFACT_DIR set
+//   node dashboard_page.test.js   with VQ_ADMIN, VQ_SHIM, FAKE_VITEST, HISTORY_WRITER and
+//                                 ARTIFACT_DIR set
 "use strict";
 const { Builder, By, logging } = require("selenium-webdriver");
 const chrome = require("selenium-webdriver/chrome");
@@ -15,9 +16,12 @@ const admin = process.env.VQ_ADMIN;
 const shim = process.env.VQ_SHIM;
 const fake = process.env.FAKE_VITEST;
 const artifacts = process.env.ARTIFACT_DIR || os.tmpdir();
+const historyWriter = process.env.HISTORY_WRITER;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vq-dashboard-"));
 const queue = path.join(tmp, "queue");
 const tokenFile = path.join(tmp, "token");
+// The test's own history database: nothing is read from or made in the real HOME.
+const historyDb = path.join(tmp, "history.sqlite");
 const children = [];
 
 function fail(message) {
@@ -42,7 +46,8 @@ function startServer(port) {
   const server = spawn(admin, ["serve", "--queue-dir", queue, "--listen", `127.0.0.1:${port}`,
                                "--token-file", tokenFile], {
     // The first server makes the queue, seeded with one slot: the second run must wait.
-    env: { ...process.env, VQ_MAX_PROCESSES: "1" }, stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, VQ_MAX_PROCESSES: "1", VQ_HISTORY: historyDb },
+    stdio: ["ignore", "pipe", "inherit"],
   });
   children.push(server);
   let out = "";
@@ -89,9 +94,12 @@ async function openBrowser() {
 }
 
 async function check(driver) {
+  // A few finished runs, as the run watcher records them, for the history tables and charts.
+  for (const agent of ["agent-1", "agent-2", "agent-3"]) execFileSync(historyWriter, [historyDb, agent]);
   let { server, url, port } = await startServer(0);
   await driver.get(url);
   await eventually("the page goes live", async () => (await text(driver, "#connection")) === "live", 5000);
+  await eventually("the recent runs", async () => (await text(driver, "#history")).includes("agent-2"), 5000);
   const errors = (await driver.manage().logs().get(logging.Type.BROWSER))
     .filter((entry) => entry.level.name === "SEVERE");
   if (errors.length) fail("console errors on load: " + errors.map((e) => e.message).join("; "));
