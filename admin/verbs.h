@@ -40,7 +40,7 @@ int reset_verb(const VerbRequest& request);
 int doctor_verb(const VerbRequest& request);
 int history_verb(const VerbRequest& request);  // history_verbs.cpp
 int metrics_verb(const VerbRequest& request);  // history_verbs.cpp
-int serve_verb(const VerbRequest& request);  // until SIGINT/SIGTERM
+int serve_verb(const VerbRequest& request);    // until SIGINT/SIGTERM
 
 // "vq-admin: error: <text>" on stderr.
 void error_line(const std::string& text);
