@@ -111,6 +111,26 @@ void add_repair(CLI::App& app, VerbRequest& request, std::vector<Verb>& verbs) {
        doctor_verb});
 }
 
+void add_serve(CLI::App& app, VerbRequest& request, std::vector<Verb>& verbs) {
+  auto* serve = app.add_subcommand(
+      "serve", "Serve a live dashboard of the queue in the browser (prints the URL to open)");
+  auto* listen = serve->add_option("--listen", request.listen,
+                                   "HOST:PORT to listen on (default 127.0.0.1:0, a free port; "
+                                   "any other address warns)");
+  serve->add_option("--socket", request.socket_path, "Listen on this Unix socket instead")
+      ->excludes(listen);
+  serve->add_flag("--read-only", request.read_only, "Show the queue but refuse every control");
+  serve
+      ->add_option("--max-streams", request.max_streams,
+                   "Open event streams at once (beyond: 503), default 8")
+      ->check(whole_number_from(1, 256));
+  serve->add_option("--token-file", request.token_file,
+                    "Keep the token in this file (made 0600 if missing), so the URL outlives a "
+                    "restart");
+  serve->footer("Runs until Ctrl-C or SIGTERM. API and token: the README's \"Dashboard\".");
+  verbs.push_back({serve, serve_verb});
+}
+
 void add_history(CLI::App& app, VerbRequest& request, std::vector<Verb>& verbs) {
   auto* history = app.add_subcommand(
       "history",
@@ -246,6 +266,7 @@ std::vector<Verb> describe_command_line(CLI::App& app, VerbRequest& request,
   add_run(app, request, verbs);
   add_repair(app, request, verbs);
   add_history(app, request, verbs);
+  add_serve(app, request, verbs);
   add_help(app, help_verb, verbs);
   return verbs;
 }

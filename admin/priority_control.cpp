@@ -43,7 +43,8 @@ Error not_waiting(const QueueStore& queue, pid_t pid) {
 }  // namespace
 
 Result<PriorityChange> set_waiter_priority(QueueStore& queue, pid_t pid, Priority level,
-                                           std::chrono::milliseconds lock_wait) {
+                                           std::chrono::milliseconds lock_wait,
+                                           const std::string& who) {
   PriorityChange change;
   std::vector<int> to_poke;
   {
@@ -78,6 +79,7 @@ Result<PriorityChange> set_waiter_priority(QueueStore& queue, pid_t pid, Priorit
                  " from=" + std::string(priority_name(change.old_level)) +
                  " to=" + std::string(priority_name(level)) +
                  " position=" + std::to_string(change.new_position);
+  if (!who.empty()) event.detail += " " + who;
   queue.record(event);
   return change;
 }

@@ -22,8 +22,10 @@ struct PriorityChange {
 };
 
 // Fails with an error of kind `bad_config` when `pid` has no live waiter record here (it may
-// be running already: `vq-admin status` shows it).
+// be running already: `vq-admin status` shows it). `who`, when given, is logged with the
+// change (the dashboard's actor).
 Result<PriorityChange> set_waiter_priority(QueueStore& queue, pid_t pid, Priority level,
-                                           std::chrono::milliseconds lock_wait);
+                                           std::chrono::milliseconds lock_wait,
+                                           const std::string& who = {});
 
 }  // namespace vq::admin

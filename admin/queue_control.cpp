@@ -32,7 +32,8 @@ Error damaged_table_error(const QueueStore& queue, HeaderCheck check) {
                                                       " — run `vq-admin reset` to rebuild it");
 }
 
-Result<HeaderChange> set_limit(QueueStore& queue, int limit, std::chrono::milliseconds lock_wait) {
+Result<HeaderChange> set_limit(QueueStore& queue, int limit, std::chrono::milliseconds lock_wait,
+                               const std::string& who) {
   if (limit < 1 || limit > k_max_limit) {
     return Error::of_kind(ErrorKind::bad_config,
                           "limit " + std::to_string(limit) +
@@ -45,17 +46,20 @@ Result<HeaderChange> set_limit(QueueStore& queue, int limit, std::chrono::millis
     QueueEvent event{EventType::limit_changed, "vq-admin"};
     event.old_limit = change->old_limit;
     event.limit = limit;
+    event.detail = who;
     queue.record(event);
   }
   return change;
 }
 
-Result<HeaderChange> set_paused(QueueStore& queue, bool paused,
-                                std::chrono::milliseconds lock_wait) {
+Result<HeaderChange> set_paused(QueueStore& queue, bool paused, std::chrono::milliseconds lock_wait,
+                                const std::string& who) {
   auto change =
       change_header(queue, lock_wait, [&](QueueStore::Pass& pass) { pass.set_paused(paused); });
   if (change && change->old_paused != paused) {
-    queue.record(QueueEvent{paused ? EventType::paused : EventType::resumed, "vq-admin"});
+    QueueEvent event{paused ? EventType::paused : EventType::resumed, "vq-admin"};
+    event.detail = who;
+    queue.record(event);
   }
   return change;
 }

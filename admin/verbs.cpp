@@ -24,6 +24,7 @@
 #include "queue_store.h"
 #include "reset.h"
 #include "run_verb.h"
+#include "serve_verb.h"
 #include "status_json.h"
 #include "status_report.h"
 #include "status_text.h"
@@ -341,6 +342,12 @@ int reset_verb(const VerbRequest& request) {
 
 int doctor_verb(const VerbRequest& request) {
   return do_doctor(request.queue_dir);
+}
+
+int serve_verb(const VerbRequest& request) {
+  return serve_queue(request.queue_dir,
+                     ServeOptions{request.listen, request.socket_path, request.read_only,
+                                  request.max_streams, request.token_file});
 }
 
 }  // namespace vq::admin

@@ -26,6 +26,11 @@ struct VerbRequest {
   std::string textfile_dir;              // metrics --textfile
   int pid = 0;                           // priority, urgent: the waiting run
   std::string level;                     // priority: low, normal, high, urgent (or 0..3)
+  std::string listen;                    // serve --listen
+  std::string socket_path;               // serve --socket
+  bool read_only = false;                // serve --read-only
+  int max_streams = 8;                   // serve --max-streams
+  std::string token_file;                // serve --token-file
 };
 
 int status_verb(const VerbRequest& request);
@@ -40,6 +45,7 @@ int reset_verb(const VerbRequest& request);
 int doctor_verb(const VerbRequest& request);
 int history_verb(const VerbRequest& request);  // history_verbs.cpp
 int metrics_verb(const VerbRequest& request);  // history_verbs.cpp
+int serve_verb(const VerbRequest& request);    // until SIGINT/SIGTERM
 
 // "vq-admin: error: <text>" on stderr.
 void error_line(const std::string& text);

@@ -63,6 +63,8 @@ const char* event_name(EventType type) {
       return "history-failed";
     case EventType::history_rebuilt:
       return "history-rebuilt";
+    case EventType::cancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -126,6 +128,11 @@ std::string render_details(const QueueEvent& e) {
     case EventType::limit_changed:
       add(text, "from", e.old_limit);
       add(text, "to", e.limit);
+      if (!e.detail.empty()) text += ' ' + e.detail;
+      break;
+    case EventType::cancelled:
+      add(text, "waiter", e.waiter);
+      if (!e.detail.empty()) text += ' ' + e.detail;
       break;
     default:
       text = e.detail;

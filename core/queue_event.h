@@ -36,6 +36,7 @@ enum class EventType {
   refused,              // the queue cannot be used and VQ_FAIL_CLOSED=1: the run is refused
   history_failed,       // a run's record could not be written to the history (detail: why)
   history_rebuilt,      // the history was unreadable: moved aside and started anew (detail)
+  cancelled,            // a waiter was sent SIGTERM from the dashboard (vq-admin serve)
 };
 
 const char* event_name(EventType type);
@@ -61,7 +62,8 @@ struct QueueEvent {
   std::string seen_by;                     // released_by_exit, dropped_dead_waiter: who noticed
   std::string cwd;                         // admitted
   std::string holders;                     // timed_out: " pid/agent" per holder
-  std::string detail;  // free text: repaired, lock, queue-full, replaced, history-failed
+  std::string detail;  // free text: repaired, lock, queue-full, replaced, history-failed;
+                       // who steered: limit, pause, resume, cancelled
 };
 
 // The event's details as the log line shows them after "agent=… event=…".

@@ -5,6 +5,8 @@
 #   fixture-v1/, fixture-v2/, fixture-v3/, fixture-v4/
 #                vitest 1.x, 2.x, 3.x, 4.x, with `npm ci`
 #   fixture-v5/  vitest 5.x, with `pnpm install --frozen-lockfile`
+#   ../dashboard/browser/
+#                selenium-webdriver, with `npm ci` (the dashboard's browser test)
 #
 # Idempotent: each folder's node_modules carries a stamp (hash of package.json
 # and lockfile, node and tool versions); a folder whose stamp matches is left
@@ -116,7 +118,10 @@ NPM_FIXTURES=(fixture-v1 fixture-v2 fixture-v3 fixture-v4)
 for f in "${NPM_FIXTURES[@]}"; do install_dir "$E2E_DIR/$f" npm; done
 install_dir "$E2E_DIR/fixture-v5" pnpm
 
-# 3. Each fixture's vitest starts (catches a missing native binary early).
+# 3. selenium-webdriver for the dashboard's browser test (tests/dashboard/browser).
+install_dir "$(cd "$E2E_DIR/../dashboard/browser" && pwd)" npm
+
+# 4. Each fixture's vitest starts (catches a missing native binary early).
 for f in "${NPM_FIXTURES[@]}" fixture-v5; do
   v=$("$E2E_DIR/$f/node_modules/.bin/vitest" --version 2>&1) ||
     die "$f: node_modules/.bin/vitest --version failed: $v"
