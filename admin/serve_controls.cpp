@@ -90,8 +90,8 @@ std::vector<Control> queue_controls(QueueStore& queue, std::chrono::milliseconds
        Control::Target::waiter,
        {"pid"},
        [q, lock_wait](const Args& args, const Actor& actor) -> Result<std::string> {
-         auto change = set_waiter_priority(*q, static_cast<pid_t>(args.at("pid")),
-                                           Priority::urgent, lock_wait, actor.describe());
+         auto change = set_waiter_priority(*q, static_cast<pid_t>(args.at("pid")), Priority::urgent,
+                                           lock_wait, actor.describe());
          if (!change) return change.error();
          return "PID " + std::to_string(args.at("pid")) + " is next in line.";
        }},

@@ -108,16 +108,16 @@ Json status_json(const StatusReport& report) {
   out["waiting"] = Json::array();
   for (const WaitingRun& run : report.waiting) {
     Json entry{{"pid", run.pid},
-                                  {"agent", text(run.agent)},
-                                  {"position", run.position},
-                                  {"waiting_s", run.waiting_s},
-                                  {"since", iso_utc(run.since_ms)},
-                                  {"stopped", run.stopped},
-                                  {"ticket", run.ticket},
-                                  {"priority", std::string(priority_name(run.level))},
-                                  {"age_bonus", run.age_bonus},
-                                  {"effective_priority", std::string(priority_name(run.effective))},
-                                  {"turn", run.round}};
+               {"agent", text(run.agent)},
+               {"position", run.position},
+               {"waiting_s", run.waiting_s},
+               {"since", iso_utc(run.since_ms)},
+               {"stopped", run.stopped},
+               {"ticket", run.ticket},
+               {"priority", std::string(priority_name(run.level))},
+               {"age_bonus", run.age_bonus},
+               {"effective_priority", std::string(priority_name(run.effective))},
+               {"turn", run.round}};
     add_wait_reason(entry, run);
     out["waiting"].push_back(std::move(entry));
   }

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "result.h"
-#include "turn_order.h"
 #include "room_policy.h"
+#include "turn_order.h"
 
 namespace vq {
 

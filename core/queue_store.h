@@ -48,7 +48,7 @@ struct WaiterEntry {
   std::uint64_t ticket = 0;
   Claimant claimant;
   Standing standing;
-  Placement placement;  // its effective level and round in the line
+  Placement placement;               // its effective level and round in the line
   std::uint64_t estimate_bytes = 0;  // what the run is expected to peak at (memory admission)
 };
 

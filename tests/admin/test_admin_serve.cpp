@@ -246,8 +246,7 @@ TEST_F(AdminServeTest, PriorityAndUrgentFromTheDashboardReorderTheLineAndAreLogg
   HttpReply out_of_range =
       post("priority", "{\"pid\":" + std::to_string(second.pid()) + ",\"level\":7}");
   EXPECT_EQ(out_of_range.status / 100, 4) << out_of_range.body;
-  HttpReply raised =
-      post("priority", "{\"pid\":" + std::to_string(second.pid()) + ",\"level\":2}");
+  HttpReply raised = post("priority", "{\"pid\":" + std::to_string(second.pid()) + ",\"level\":2}");
   EXPECT_EQ(raised.status, 200) << raised.body;
   auto line = status_json()["waiting"];
   ASSERT_EQ(line.size(), 2u);

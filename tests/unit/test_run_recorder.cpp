@@ -7,8 +7,8 @@
 
 #include "env_map.h"
 #include "estimate_cache.h"
-#include "queue_dir.h"
 #include "history_rows.h"
+#include "queue_dir.h"
 #include "temp_dir.h"
 
 namespace vq::history {
