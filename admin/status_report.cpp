@@ -79,7 +79,7 @@ WaitReason recorded_reason(const WaiterRecord& record, const StatusReport& repor
   reason.block = static_cast<WaitBlock>(record.blocked);
   reason.busy = static_cast<int>(report.active.size());
   reason.limit = report.limit;
-  reason.need = record.estimate_bytes;
+  reason.need = record.room_need;
   reason.available = record.room_available;
   reason.growing = record.room_growing;
   reason.reserve = record.room_reserve;

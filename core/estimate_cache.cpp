@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -24,11 +25,20 @@ bool parse_line(const std::string& line, CachedEstimate& estimate, std::string& 
 }  // namespace
 
 std::string project_of_vitest(const std::string& real_vitest) {
+  namespace fs = std::filesystem;
   // The first node_modules: a pnpm store path (…/node_modules/.pnpm/…/node_modules/vitest)
   // lies inside the project's own.
   auto at = real_vitest.find("/node_modules/");
-  if (at == std::string::npos || at == 0) return "";
-  return real_vitest.substr(0, at);
+  if (at != std::string::npos) return at == 0 ? "" : real_vitest.substr(0, at);
+  // A vitest outside any node_modules (a checkout of vitest itself): its package.json's
+  // directory. Only such launches pay for the look-up.
+  if (real_vitest.empty() || real_vitest[0] != '/') return "";
+  std::error_code error;
+  for (fs::path dir = fs::path(real_vitest).parent_path(); dir != dir.root_path();
+       dir = dir.parent_path()) {
+    if (fs::exists(dir / "package.json", error)) return dir.string();
+  }
+  return "";
 }
 
 std::optional<CachedEstimate> cached_estimate(const std::string& queue_dir,

@@ -14,7 +14,8 @@ namespace vq {
 inline constexpr const char* k_estimates_file = "memory-estimates";
 
 // The project a vitest belongs to: the directory holding its node_modules (the package.json
-// directory), from the path of the real vitest; "" when the path has no node_modules.
+// directory), from the path of the real vitest; for a vitest outside any node_modules, the
+// nearest directory above it with a package.json; "" when there is none.
 std::string project_of_vitest(const std::string& real_vitest);
 
 struct CachedEstimate {

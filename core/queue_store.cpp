@@ -54,7 +54,7 @@ void write_waiter(WaiterRecord& record, const RunInfo& run, std::uint64_t ticket
   record.estimate_bytes = run.estimate_bytes;
   record.blocked = 0;
   record.pressure_permille = 0;
-  record.room_available = record.room_growing = record.room_reserve = 0;
+  record.room_available = record.room_growing = record.room_reserve = record.room_need = 0;
   seal(record);
 }
 
@@ -222,6 +222,15 @@ Status QueueStore::hand_over_to_exec() {
 Status QueueStore::Pass::ensure_header(const std::string& agent_for_log) {
   VQ_TRY(m_store.m_table.recover(m_store.m_dir));
   Table& t = table();
+  // A waiter of an older vq refuses today's layout on its next pass and runs unqueued (it fails
+  // open), so the table keeps its old layout until the old waiters have been admitted or have
+  // left; this launch waits meanwhile (a busy result keeps it waiting, as a busy lock does).
+  if (check_header(t.header) == HeaderCheck::older_version && m_store.m_locks.any_waiter_marked()) {
+    return Error::of_kind(ErrorKind::lock_busy,
+                          "the slot table " + m_store.m_dir.file(k_table_file) +
+                              " has an older vq's layout and that vq's runs are still waiting; "
+                              "it is upgraded once they have been admitted or have left");
+  }
   const int seed = m_store.m_seed_limit;
   TableRepair repair = repair_table(t, seed, wall_ms());
   if (repair.refused) {
@@ -239,6 +248,11 @@ Status QueueStore::Pass::ensure_header(const std::string& agent_for_log) {
     adopt(holders_of_removed_lock_file(canonical_path(m_store.m_dir.path()) + "/" + k_lock_file,
                                        k_max_slots),
           agent_for_log);
+  } else if (repair.upgraded) {
+    QueueEvent event{EventType::repaired, agent_for_log};
+    event.detail = "table had the previous layout; upgraded in place, its limit, pause and "
+                   "records kept";
+    m_store.record(event);
   } else if (repair.found != HeaderCheck::valid) {
     QueueEvent event{EventType::repaired, agent_for_log};
     event.detail = "table was " + std::string(describe(repair.found)) +
@@ -390,6 +404,7 @@ void QueueStore::Pass::note_blocked(int index, const WaitReason& reason) {
   record.room_available = reason.available;
   record.room_growing = reason.growing;
   record.room_reserve = reason.reserve;
+  record.room_need = reason.need;
   seal(record);
 }
 

@@ -16,7 +16,7 @@
 namespace vq {
 
 inline constexpr std::uint64_t k_table_magic = 0x454c424154515676ULL;  // "vQTABLE" little-endian
-inline constexpr std::uint32_t k_table_version = 2;  // 2: priorities and memory estimates
+inline constexpr std::uint32_t k_table_version = 3;  // 3: priorities and memory estimates
 inline constexpr int k_max_slots = k_max_limit;
 inline constexpr int k_max_waiters = 1024;
 
@@ -69,10 +69,11 @@ struct WaiterRecord {
   std::uint64_t room_available;
   std::uint64_t room_growing;
   std::uint64_t room_reserve;
+  std::uint64_t room_need;  // its estimate plus those of the waiters served before it
 };
 
 static_assert(sizeof(SlotRecord) == 1128, "no padding: the checksum hashes every byte");
-static_assert(sizeof(WaiterRecord) == 160, "no padding: the checksum hashes every byte");
+static_assert(sizeof(WaiterRecord) == 168, "no padding: the checksum hashes every byte");
 
 struct Table {
   TableHeader header;

@@ -80,6 +80,13 @@ WaiterRecord upgraded(const layout_v1::WaiterRecord& old) {
 // Both record arrays move (the slots grew, so the waiters start further on): copy the old
 // records out before anything is written.
 bool upgrade_previous_layout(Table& table) {
+  // A death between the two header stores below: the records are rewritten already.
+  TableHeader finished = table.header;
+  finished.table_size = sizeof(layout_v1::Table);
+  if (table.header.table_size == sizeof(Table) && is_sound_v1_header(finished)) {
+    table.header.version = k_table_version;
+    return true;
+  }
   if (!is_sound_v1_header(table.header)) return false;
   static_assert(offsetof(layout_v1::Table, slots) == offsetof(Table, slots));
   auto old = std::make_unique<layout_v1::Table>();

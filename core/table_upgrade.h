@@ -52,11 +52,14 @@ void seal(WaiterRecord& record);
 // Under the update lock, on a table whose header says version 1 (the mapping already covers
 // today's larger size): rewrites its slot records (estimate unknown) and waiter records (level
 // normal, the default age bound, estimate unknown) in today's layout, keeps the header's limit,
-// pause and ticket counter, and writes the new version last. A version-1 header that
-// is not sound, or another older version, is not upgraded (false): the caller rebuilds. A death
-// part-way leaves a version-1 header over partly rewritten records: the next upgrade keeps the
-// records that still check and the repair clears the rest (live waiters take their place again
-// with their tickets).
+// pause and ticket counter, and writes the new size, then the new version, last. A version-1
+// header that is not sound, or another older version, is not upgraded (false): the caller
+// rebuilds. A death part-way through the records leaves a version-1 header over partly
+// rewritten records: the next upgrade keeps the records that still check and the repair clears
+// the rest, slot records included (the slot locks still say who holds; only such a holder's
+// agent and estimate are forgotten), and live waiters take their place again with their
+// tickets. A death between the two header stores leaves today's size under version 1: only the
+// version is set then. (ensure_header upgrades only once no older vq's waiter is left.)
 bool upgrade_previous_layout(Table& table);
 
 }  // namespace vq

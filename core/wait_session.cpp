@@ -108,6 +108,8 @@ Result<WaitSession::PassOutcome> WaitSession::pass() {
 Result<WaitSession::PassOutcome> WaitSession::locked_pass(QueueStore::Pass& pass) {
   m_snapshot.note.clear();
   auto outcome = pass_locked(pass);
+  // Busy inside the pass (an older vq's waiters keep the table's old layout): keep waiting.
+  if (!outcome && is_lock_timeout(outcome.error())) return lock_not_had(outcome.error());
   if (!outcome && m_index >= 0) {
     // With the update lock held: dropping the mark is enough, the record then reads as gone.
     m_store.unmark_waiter(m_index);

@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <variant>
@@ -178,6 +179,14 @@ Launch describe_launch(int argc, char** argv, const std::optional<PreloadRedirec
   return launch;
 }
 
+// The vitest that runs (the script node is given, else the real vitest), absolute: the project
+// it names keys the learned memory estimates, which the shim and the watcher must spell alike.
+std::string vitest_location(const Launch& launch, const VitestExec& vitest) {
+  std::filesystem::path where(launch.vitest_script.empty() ? vitest.path : launch.vitest_script);
+  if (where.is_relative()) where = std::filesystem::path(launch.cwd) / where;
+  return where.lexically_normal().string();
+}
+
 // A step that either yields its value or ends the shim with this status (its message said).
 struct Stop {
   int status;
@@ -264,7 +273,7 @@ watch::WatchRequest watch_request_for(const std::string& queue_path, const RunIn
   request.agent = run.agent.id;
   request.cwd = run.cwd;
   request.command = run.command;
-  request.vitest = launch.vitest_script.empty() ? vitest.path : launch.vitest_script;
+  request.vitest = vitest_location(launch, vitest);
   request.vitest_version = version_text(version);
   request.priority = static_cast<int>(run.priority);
   request.queued_at_ms = queued_at_ms;
@@ -345,7 +354,7 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
               config.priority,
               static_cast<std::uint64_t>(config.priority_max_age_s * 1000),
               launch_estimate(config, queue_path,
-                              launch.vitest_script.empty() ? vitest.path : launch.vitest_script)};
+                              vitest_location(launch, vitest))};
   WaitDisplay display(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
   AcquireOptions options{config.timeout_s, config.per_agent, signals.fd()};
   ProcTreeMemory holder_memory;
@@ -415,7 +424,7 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
   }
   if (config->disable || privileged || inside_holder_tree(*config)) exec_vitest(vitest);
   auto version =
-      detect_vitest_version(launch.vitest_script.empty() ? vitest.path : launch.vitest_script);
+      detect_vitest_version(vitest_location(launch, vitest));
   if (is_informational(launch.args, version)) exec_vitest(vitest);
   if (config->single_worker) force_single_worker(version, vitest);
   return run_queued(*config, env, launch, vitest, version);

@@ -22,7 +22,8 @@ history::RunRecord common_fields(const WatchRequest& request) {
   run.host = host_name();
   run.agent = request.agent;
   run.cwd = request.cwd;
-  run.project = project_of(request.vitest);
+  // The shim looks the project's learned memory estimate up by this same name.
+  run.project = project_of_vitest(request.vitest);
   run.command = request.command;
   run.vitest_version = request.vitest_version;
   run.priority = request.priority;
@@ -47,19 +48,6 @@ void set_end(history::RunRecord& run, const RunObservation& seen) {
 }
 
 }  // namespace
-
-std::string project_of(const std::string& vitest_path) {
-  namespace fs = std::filesystem;
-  if (vitest_path.empty()) return "";
-  // The shim looks the project's memory estimate up by the same name.
-  if (std::string project = project_of_vitest(vitest_path); !project.empty()) return project;
-  std::error_code error;
-  for (fs::path dir = fs::path(vitest_path).parent_path(); !dir.empty(); dir = dir.parent_path()) {
-    if (fs::exists(dir / "package.json", error)) return dir.string();
-    if (dir == dir.root_path()) break;
-  }
-  return "";
-}
 
 history::RunRecord watched_record(const WatchRequest& request, const RunObservation& seen) {
   history::RunRecord run = common_fields(request);

@@ -9,10 +9,6 @@
 
 namespace vq::watch {
 
-// The directory of the project whose vitest this is: the one holding the first node_modules
-// on its path, else the nearest directory above it with a package.json; "" when neither.
-std::string project_of(const std::string& vitest_path);
-
 // The row for a run the watcher saw end.
 history::RunRecord watched_record(const WatchRequest& request, const RunObservation& seen);
 // The row for a run that never started (record mode), or whose watcher found it gone.

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "memory_admission.h"
 #include "temp_dir.h"
 
@@ -14,6 +17,17 @@ TEST(EstimateCache, ProjectIsTheDirectoryHoldingNodeModules) {
                               "vitest.mjs"),
             "/home/u/app");
   EXPECT_EQ(project_of_vitest("/usr/bin/vitest"), "");
+}
+
+// A vitest outside node_modules (a checkout of vitest itself): the shim and the watcher both
+// name its project by the nearest package.json, so its learned estimate is found again.
+TEST(EstimateCache, AVitestOutsideNodeModulesBelongsToTheNearestPackageJson) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "vitest/packages/vitest/dist");
+  std::ofstream(dir / "vitest/packages/vitest/package.json") << "{}";
+  EXPECT_EQ(project_of_vitest(dir / "vitest/packages/vitest/dist/cli.js"),
+            dir / "vitest/packages/vitest");
+  EXPECT_EQ(project_of_vitest("relative/dist/cli.js"), "");
 }
 
 TEST(EstimateCache, StoredEstimatesAreReadBackPerProjectAndReplaced) {

@@ -85,6 +85,22 @@ TEST(TableUpgrade, TornPreviousLayoutWaiterIsDroppedAndTheRestKept) {
   EXPECT_TRUE(is_valid(table->waiters[2], table->header.next_ticket));
 }
 
+// The upgrade writes the new size, then the version: a death between the two leaves records in
+// today's layout under a version-1 header of today's size.
+TEST(TableUpgrade, ADeathBetweenTheTwoHeaderStoresKeepsTheUpgradedRecords) {
+  auto table = previous_layout(2);
+  ASSERT_TRUE(repair_table(*table, 4, 5000).upgraded);
+  table->header.version = layout_v1::k_version;
+  TableRepair again = repair_table(*table, 4, 5000);
+  EXPECT_TRUE(again.upgraded);
+  EXPECT_EQ(check_header(table->header), HeaderCheck::valid);
+  EXPECT_EQ(table->header.limit, 3u);  // not the seed limit
+  EXPECT_EQ(table->header.paused, 1u);
+  EXPECT_EQ(table->slots[2].pid, 4242);
+  EXPECT_TRUE(is_valid(table->waiters[1], table->header.next_ticket));
+  EXPECT_EQ(table->waiters[1].pid, 5001);
+}
+
 TEST(TableUpgrade, UnsoundPreviousHeaderIsRebuiltWithTheSeedLimit) {
   auto table = previous_layout(2);
   table->header.table_size = 12;

@@ -152,7 +152,8 @@ async function check(driver) {
     for (const child of children) {
       try { process.kill(child.pid, "SIGKILL"); } catch {}
     }
-    fs.rmSync(tmp, { recursive: true, force: true });
+    // The runs' watchers may still be writing their history rows and estimates in there.
+    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
   process.exit(status);
 })();
