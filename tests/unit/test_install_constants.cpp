@@ -8,7 +8,9 @@
 #include <string>
 
 #include "config.h"
+#include "estimate_cache.h"
 #include "exit_codes.h"
+#include "live_figures.h"
 #include "queue_dir.h"
 
 namespace vq {
@@ -41,6 +43,8 @@ TEST(InstallConstants, AreTheValuesTheShimAndVqAdminAreBuiltWith) {
       {"vq_lock_file", k_lock_file},
       {"vq_log_file", k_log_file},
       {"vq_wake_file", k_wake_file},
+      {"vq_live_figures_file", k_live_figures_file},
+      {"vq_estimates_file", k_estimates_file},
       {"vq_queue_dir_prefix", k_private_queue_dir_prefix},
       {"vq_exit_config", std::to_string(admin::k_exit_config)},
   };
