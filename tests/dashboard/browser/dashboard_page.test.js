@@ -152,8 +152,13 @@ async function check(driver) {
     for (const child of children) {
       try { process.kill(child.pid, "SIGKILL"); } catch {}
     }
-    // The runs' watchers may still be writing their history rows and estimates in there.
-    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    // The runs' watchers may still be writing their history rows and estimates in there; a
+    // directory left behind in /tmp is no failure of the page.
+    try {
+      fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch (error) {
+      console.log("note: left " + tmp + " behind (" + error.code + ")");
+    }
   }
   process.exit(status);
 })();
