@@ -17,12 +17,6 @@
 namespace vq {
 namespace {
 
-template <typename Record>
-std::uint32_t checksum_without_field(Record copy) {
-  copy.checksum = 0;
-  return checksum_of(&copy, sizeof copy);
-}
-
 template <std::size_t N>
 bool is_terminated(const char (&field)[N]) {
   return std::memchr(field, '\0', N) != nullptr;

@@ -89,6 +89,12 @@ void initialize_table(Table& table, int limit, std::uint64_t now_ms);
 
 // The checksum of `size` bytes (records hash themselves with their checksum field zeroed).
 std::uint32_t checksum_of(const void* data, std::size_t size);
+// A record's checksum: its bytes with the checksum field zeroed (any layout's record).
+template <typename Record>
+std::uint32_t checksum_without_field(Record copy) {
+  copy.checksum = 0;
+  return checksum_of(&copy, sizeof copy);
+}
 std::uint32_t record_checksum(const SlotRecord& record);
 std::uint32_t record_checksum(const WaiterRecord& record);
 void seal(SlotRecord& record);  // sets the checksum after the fields are written

@@ -9,13 +9,6 @@
 namespace vq {
 namespace layout_v1 {
 
-template <typename Record>
-std::uint32_t checksum_without_field(const Record& record) {
-  Record copy = record;
-  copy.checksum = 0;
-  return checksum_of(&copy, sizeof copy);
-}
-
 std::uint32_t record_checksum(const SlotRecord& record) {
   return checksum_without_field(record);
 }
