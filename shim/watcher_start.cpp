@@ -11,6 +11,8 @@
 #include <climits>
 #include <vector>
 
+#include "cpu_pin.h"
+
 namespace vq {
 namespace {
 
@@ -34,7 +36,8 @@ void close_all_descriptors_but(int kept) {
 }
 
 // In the grandchild: detach and become vq-watch. Never returns.
-[[noreturn]] void become_watcher(char** argv, int pidfd) {
+[[noreturn]] void become_watcher(char** argv, int pidfd, const CpuPin& pin) {
+  pin.restore();  // the launcher's CPUs, not the one CPU the shim was pinned to meanwhile
   ::setsid();
   // Below vitest when they compete for a core (the watcher's start and its samples), without
   // being starved the way SCHED_IDLE would be under a run that keeps every core busy.
@@ -86,21 +89,20 @@ void start_watcher(const std::string& program, const watch::WatchRequest& reques
   argv.push_back(nullptr);
   // The middle child shares this process's memory (vfork: no page tables copied, and this
   // process waits until it exits); it only makes the watcher, by the raw fork system call
-  // (glibc's fork() would run its bookkeeping in memory shared with us), and exits.
+  // (glibc's fork() would run its bookkeeping in memory shared with us), and exits. Pinned to
+  // this CPU meanwhile, so it runs as soon as this process waits (see cpu_pin.h).
+  const CpuPin pin = CpuPin::here();
   pid_t middle = ::vfork();
-  if (middle < 0) {
-    if (pidfd >= 0) ::close(pidfd);
-    return;
-  }
   if (middle == 0) {
     // The watcher's parent exits now, so init (or a subreaper) adopts it: it is never a child
     // of vitest, which this process becomes.
-    if (::syscall(SYS_fork) == 0) become_watcher(argv.data(), pidfd);
+    if (::syscall(SYS_fork) == 0) become_watcher(argv.data(), pidfd, pin);
     ::_exit(0);
   }
   // Reaped before exec, so vitest starts with no child of ours.
-  while (::waitpid(middle, nullptr, 0) < 0 && errno == EINTR) {
+  while (middle > 0 && ::waitpid(middle, nullptr, 0) < 0 && errno == EINTR) {
   }
+  pin.restore();  // vitest runs on the CPUs it was given
   if (pidfd >= 0) ::close(pidfd);
 }
 

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "watch_harness.h"
 
@@ -162,6 +163,34 @@ TEST_F(WatcherTest, WatcherIsOutsideTheTreeHoldsNoDescriptorOfItAndEndsWithTheRu
       << "the watcher outlived its run by more than 1 s";
   std::printf("[   INFO   ] watcher gone %.1f ms after the run was reaped\n",
               (monotonic_ns() - gone_by) / 1e6);
+}
+
+std::string allowed_cpus(pid_t pid) {
+  const std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
+  constexpr std::string_view k_label = "Cpus_allowed_list:";
+  const std::size_t at = status.find(k_label);
+  if (at == std::string::npos) return "";
+  const std::size_t from = status.find_first_not_of(" \t", at + k_label.size());
+  return status.substr(from, status.find('\n', from) - from);
+}
+
+// The shim pins itself to one CPU while it starts the watcher (shim/cpu_pin.h): vitest and the
+// watcher both run on the CPUs the launcher gave, as they would without vq.
+TEST_F(WatcherTest, VitestAndItsWatcherKeepTheLaunchersCpus) {
+  const std::string launchers = allowed_cpus(::getpid());
+  if (launchers.find_first_of(",-") == std::string::npos) {
+    GTEST_SKIP() << "this test process may run on one CPU only (" << launchers
+                 << "): nothing to pin";
+  }
+  Process run(shim_launch("cpus", watched_env("cpus", {{"FAKE_SLEEP_MS", "800"}})));
+  ASSERT_TRUE(eventually([&] { return has_started("cpus"); }));
+  std::vector<pid_t> watchers;
+  ASSERT_TRUE(eventually([&] { return !(watchers = watchers_of(run.pid())).empty(); }, 5s));
+  EXPECT_EQ(allowed_cpus(run.pid()), launchers) << "vitest";
+  EXPECT_EQ(allowed_cpus(watchers[0]), launchers) << "its watcher";
+  auto status = run.wait();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(describe_status(*status), exited(0));
 }
 
 // Record locks are not inherited by fork: the watcher never holds the run's slot.
