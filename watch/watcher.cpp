@@ -9,6 +9,7 @@
 #include "run_recorder.h"
 #include "run_report.h"
 #include "run_watch.h"
+#include "upkeep_priority.h"
 #include "watch_request.h"
 
 namespace vq::watch {
@@ -42,9 +43,11 @@ int run_watcher(int argc, char** argv) {
   if (!request) return 2;
   auto config = load_config(process_env());
   if (!config) return 2;
+  history::RunRecord run = observe(*request, *config);
+  lower_priority_for_upkeep();
   // record_run puts whatever went wrong (no place, read-only, locked, rebuilt) in the queue's
   // event log: this program prints nothing.
-  return history::record_run(*config, observe(*request, *config)) ? 0 : 1;
+  return history::record_run(*config, run) ? 0 : 1;
 }
 
 }  // namespace vq::watch
