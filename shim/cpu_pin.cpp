@@ -12,11 +12,19 @@ CpuPin CpuPin::here() {
   CPU_ZERO(&one);
   CPU_SET(cpu, &one);
   pin.m_active = ::sched_setaffinity(0, sizeof one, &one) == 0;
+  pin.m_cpu = cpu;
   return pin;
 }
 
 void CpuPin::restore() const {
   if (m_active) ::sched_setaffinity(0, sizeof m_before, &m_before);
+}
+
+void CpuPin::send_elsewhere(pid_t child) const {
+  if (!m_active) return;
+  cpu_set_t others = m_before;
+  CPU_CLR(m_cpu, &others);
+  ::sched_setaffinity(child, sizeof others, &others);
 }
 
 }  // namespace vq

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <sched.h>
+#include <sys/types.h>
 
 namespace vq {
 
@@ -17,9 +18,14 @@ class CpuPin {
   // Sets the calling process's mask back to what it was before here(): in the shim, and in a
   // child started while pinned (which inherited the single CPU). Async-signal-safe.
   void restore() const;
+  // Moves `child`, started while pinned and not yet running, to the other CPUs of the mask,
+  // so it does not compete with this process on its CPU (it widens its mask with restore()).
+  // Async-signal-safe.
+  void send_elsewhere(pid_t child) const;
 
  private:
   cpu_set_t m_before{};
+  int m_cpu = -1;
   bool m_active = false;
 };
 

@@ -96,7 +96,10 @@ void start_watcher(const std::string& program, const watch::WatchRequest& reques
   if (middle == 0) {
     // The watcher's parent exits now, so init (or a subreaper) adopts it: it is never a child
     // of vitest, which this process becomes.
-    if (::syscall(SYS_fork) == 0) become_watcher(argv.data(), pidfd, pin);
+    const auto watcher = static_cast<pid_t>(::syscall(SYS_fork));
+    if (watcher == 0) become_watcher(argv.data(), pidfd, pin);
+    // Its start (exec) on another CPU than the one this process goes on with.
+    if (watcher > 0) pin.send_elsewhere(watcher);
     ::_exit(0);
   }
   // Reaped before exec, so vitest starts with no child of ours.
