@@ -20,11 +20,11 @@ void CpuPin::restore() const {
   if (m_active) ::sched_setaffinity(0, sizeof m_before, &m_before);
 }
 
-void CpuPin::send_elsewhere(pid_t child) const {
+void CpuPin::move_elsewhere() const {
   if (!m_active) return;
   cpu_set_t others = m_before;
   CPU_CLR(m_cpu, &others);
-  ::sched_setaffinity(child, sizeof others, &others);
+  ::sched_setaffinity(0, sizeof others, &others);
 }
 
 }  // namespace vq

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <sched.h>
-#include <sys/types.h>
 
 namespace vq {
 
@@ -18,10 +17,10 @@ class CpuPin {
   // Sets the calling process's mask back to what it was before here(): in the shim, and in a
   // child started while pinned (which inherited the single CPU). Async-signal-safe.
   void restore() const;
-  // Moves `child`, started while pinned and not yet running, to the other CPUs of the mask,
-  // so it does not compete with this process on its CPU (it widens its mask with restore()).
-  // Async-signal-safe.
-  void send_elsewhere(pid_t child) const;
+  // In a child started while pinned: moves the calling process off the pinned CPU to the
+  // mask's others, so that it does not compete with the pinned process there, before restore()
+  // widens its mask again (which moves nothing). Async-signal-safe.
+  void move_elsewhere() const;
 
  private:
   cpu_set_t m_before{};

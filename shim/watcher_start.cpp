@@ -37,7 +37,10 @@ void close_all_descriptors_but(int kept) {
 
 // In the grandchild: detach and become vq-watch. Never returns.
 [[noreturn]] void become_watcher(char** argv, int pidfd, const CpuPin& pin) {
-  pin.restore();  // the launcher's CPUs, not the one CPU the shim was pinned to meanwhile
+  // Its start (exec) on another CPU than the one the shim goes on with, then on the launcher's
+  // CPUs, not the one CPU the shim was pinned to meanwhile.
+  pin.move_elsewhere();
+  pin.restore();
   ::setsid();
   // Below vitest when they compete for a core (the watcher's start and its samples), without
   // being starved the way SCHED_IDLE would be under a run that keeps every core busy.
@@ -96,10 +99,7 @@ void start_watcher(const std::string& program, const watch::WatchRequest& reques
   if (middle == 0) {
     // The watcher's parent exits now, so init (or a subreaper) adopts it: it is never a child
     // of vitest, which this process becomes.
-    const auto watcher = static_cast<pid_t>(::syscall(SYS_fork));
-    if (watcher == 0) become_watcher(argv.data(), pidfd, pin);
-    // Its start (exec) on another CPU than the one this process goes on with.
-    if (watcher > 0) pin.send_elsewhere(watcher);
+    if (::syscall(SYS_fork) == 0) become_watcher(argv.data(), pidfd, pin);
     ::_exit(0);
   }
   // Reaped before exec, so vitest starts with no child of ours.

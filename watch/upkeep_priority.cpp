@@ -7,10 +7,16 @@
 namespace vq::watch {
 namespace {
 
-// sched_setscheduler is async-signal-safe; SCHED_OTHER keeps the process's nice level.
+constexpr long k_retry_us = 50'000;
+
+// sched_setscheduler and setitimer are async-signal-safe; SCHED_OTHER keeps the nice level.
+// Then the timer is disarmed: it repeats until here, in case a tick went to a handler that some
+// other code had put in place for a moment (core/lock_file's wait ticks use SIGALRM too).
 void back_to_normal_class(int) {
   sched_param normal{};
   ::sched_setscheduler(0, SCHED_OTHER, &normal);
+  itimerval off{};
+  ::setitimer(ITIMER_REAL, &off, nullptr);
 }
 
 }  // namespace
@@ -22,11 +28,12 @@ void lower_priority_for_upkeep(std::chrono::milliseconds bound) {
   sigemptyset(&action.sa_mask);
   if (::sigaction(SIGALRM, &action, nullptr) != 0) return;
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(bound).count();
-  itimerval once{};
-  once.it_value.tv_sec = us / 1'000'000;
-  once.it_value.tv_usec = us % 1'000'000;
+  itimerval bound_then_retries{};
+  bound_then_retries.it_value.tv_sec = us / 1'000'000;
+  bound_then_retries.it_value.tv_usec = us % 1'000'000;
+  bound_then_retries.it_interval.tv_usec = k_retry_us;
   // Armed first: an idle-class process may not run again soon enough to arm it later.
-  if (::setitimer(ITIMER_REAL, &once, nullptr) != 0) return;
+  if (::setitimer(ITIMER_REAL, &bound_then_retries, nullptr) != 0) return;
   sched_param idle{};
   ::sched_setscheduler(0, SCHED_IDLE, &idle);
 }
