@@ -1,8 +1,14 @@
 #include "upkeep_priority.h"
 
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 namespace vq::watch {
 namespace {
@@ -19,9 +25,36 @@ void back_to_normal_class(int) {
   ::setitimer(ITIMER_REAL, &off, nullptr);
 }
 
+bool has_cap_sys_nice() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (::syscall(SYS_capget, &header, data) != 0) return false;
+  return (data[CAP_SYS_NICE / 32].effective & (1u << (CAP_SYS_NICE % 32))) != 0;
+}
+
+// Whether the calling process could come back from SCHED_IDLE.
+bool could_leave_idle_class() {
+  errno = 0;
+  const int nice = ::getpriority(PRIO_PROCESS, 0);
+  if (errno != 0) return false;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NICE, &limit) != 0) return false;
+  const std::uint64_t nice_limit =
+      limit.rlim_cur == RLIM_INFINITY ? UINT64_MAX : static_cast<std::uint64_t>(limit.rlim_cur);
+  return may_leave_idle_class(nice, nice_limit, has_cap_sys_nice());
+}
+
 }  // namespace
 
+bool may_leave_idle_class(int nice, std::uint64_t nice_limit, bool has_cap_sys_nice) {
+  return has_cap_sys_nice || static_cast<std::uint64_t>(20 - nice) <= nice_limit;
+}
+
 void lower_priority_for_upkeep(std::chrono::milliseconds bound) {
+  if (!could_leave_idle_class()) {
+    ::setpriority(PRIO_PROCESS, 0, 19);
+    return;
+  }
   struct sigaction action {};
   action.sa_handler = back_to_normal_class;
   action.sa_flags = SA_RESTART;  // SQLite's and the estimate file's calls go on as if nothing
