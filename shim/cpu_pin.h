@@ -1,7 +1,7 @@
 // Keeping a process on the CPU it runs on for a moment, and giving it back its own CPU mask.
 // The shim starts the watcher through a middle child it waits for; the kernel places a new child
 // on whichever CPU looks least loaded, and on a busy machine the shim then waits for that other
-// CPU's turn (bench/, scenario overhead: about 1 ms a launch on 2 busy cores). Pinned, the child
+// CPU's turn (bench/, scenario overhead: about 0.6 ms a launch on 2 busy cores). Pinned, the child
 // is placed on the shim's own CPU, which the shim frees by waiting.
 #pragma once
 
