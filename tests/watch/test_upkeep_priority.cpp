@@ -51,9 +51,10 @@ TEST_F(UpkeepPriorityTest, RowIsWrittenAtIdlePriorityForABoundedTime) {
   auto status = run.wait();
   ASSERT_TRUE(status);
   EXPECT_EQ(describe_status(*status), exited(0));
-  // The history is locked for longer than the bound (250 ms) and less than a writer waits (1 s).
+  // The history stays locked for longer than the bound (250 ms) and less than a writer waits
+  // (1 s); the watcher, slow to start on a loaded machine, is polled until it lowers itself.
   const auto ended = std::chrono::steady_clock::now();
-  EXPECT_TRUE(eventually([&] { return scheduling_of(watcher).policy == SCHED_IDLE; }, 200ms))
+  EXPECT_TRUE(eventually([&] { return scheduling_of(watcher).policy == SCHED_IDLE; }, 1s))
       << "the watcher never went to SCHED_IDLE after its run ended";
   EXPECT_TRUE(eventually([&] { return scheduling_of(watcher).policy == SCHED_OTHER; }, 600ms))
       << "the watcher stayed in SCHED_IDLE past its bound";
