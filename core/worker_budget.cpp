@@ -21,7 +21,7 @@ int auto_workers(const WorkerScene& scene) {
   return std::clamp(std::min(by_cpus, by_memory), 1, cpus);
 }
 
-int workers_in_environment(std::string_view environ_text) {
+std::optional<int> workers_in_environment(std::string_view environ_text) {
   constexpr std::string_view k_name = "VITEST_MAX_WORKERS=";
   std::size_t at = 0;
   while (at < environ_text.size()) {
@@ -32,14 +32,15 @@ int workers_in_environment(std::string_view environ_text) {
       std::string_view value = entry.substr(k_name.size());
       int workers = 0;
       auto [next, ec] = std::from_chars(value.data(), value.data() + value.size(), workers);
-      return ec == std::errc{} && next == value.data() + value.size() && workers >= 1 ? workers : 1;
+      if (ec != std::errc{} || next != value.data() + value.size() || workers < 1) return {};
+      return workers;
     }
     at = end + 1;
   }
-  return 1;
+  return std::nullopt;
 }
 
-int holder_workers(pid_t pid) {
+std::optional<int> granted_workers(pid_t pid) {
   std::ifstream file("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
   std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   return workers_in_environment(text);

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace vq {
@@ -24,11 +25,15 @@ struct WorkerScene {
 int auto_workers(const WorkerScene& scene);
 
 // The worker count in a process environment ("NAME=VALUE\0…", as /proc/PID/environ): the
-// VITEST_MAX_WORKERS vq exports; 1 when absent or not a number (the seed's rule).
-int workers_in_environment(std::string_view environ_text);
+// VITEST_MAX_WORKERS vq exports; none when absent or not a number.
+std::optional<int> workers_in_environment(std::string_view environ_text);
 
-// What holder `pid` (the vitest the shim became) was granted, from /proc/PID/environ; 1 when
-// unreadable (another user's process) or not yet exec'd with vq's variables.
-int holder_workers(pid_t pid);
+// What holder `pid` (the vitest the shim became) was granted, from /proc/PID/environ; none
+// when unreadable (another user's process) or not exec'd with vq's variables (yet).
+std::optional<int> granted_workers(pid_t pid);
+// granted_workers, or 1 (the seed's rule) when it cannot be read: what the budget counts.
+inline int holder_workers(pid_t pid) {
+  return granted_workers(pid).value_or(1);
+}
 
 }  // namespace vq
