@@ -4,6 +4,7 @@
 # a memory cgroup of BUDGET bytes made for each variant, through libvq-preload.so:
 #   vq memory admission, cold     the project's first K runs (its estimate is the cold 1 GiB)
 #   vq memory admission, learned  the next K runs (the estimate learned from those)
+#   ..., VQ_WORKERS=auto          the same, each admitted run given workers by CPUs and room
 #   vq count only, limit N        VQ_MEMORY_ADMISSION=0 at every fixed count N = 1..K (the best
 #                                 of these is the fixed count "found by hand" for this budget)
 #   no vq                         K plain npm test, no preload
@@ -103,6 +104,8 @@ admit=$(make_project admit)
 batch "vq memory admission, cold" "$admit" "$WORK/q-admit" 1 VQ_MAX_PROCESSES="$K"
 sleep 2  # the last runs' watchers refresh the learned estimate
 batch "vq memory admission, learned" "$admit" "$WORK/q-admit" 1 VQ_MAX_PROCESSES="$K"
+batch "vq memory admission, learned, VQ_WORKERS=auto" "$admit" "$WORK/q-admit" 1 \
+  VQ_MAX_PROCESSES="$K" VQ_WORKERS=auto
 for n in $(seq "$K"); do
   batch "vq count only, limit $n" "$(make_project "count$n")" "$WORK/q-count$n" 1 \
     VQ_MEMORY_ADMISSION=0 VQ_MAX_PROCESSES="$n"
@@ -136,5 +139,4 @@ done
   else
     echo "No fixed count passed every run without an OOM kill."
   fi
-  echo "- VQ_WORKERS=auto: not measured, VQ_WORKERS is not implemented yet."
 } | tee "$OUT/heavy-results.md"
