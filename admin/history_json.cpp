@@ -39,6 +39,14 @@ json spread_json(const Spread& spread) {
   return {{"p50", maybe(spread.p50)}, {"p90", maybe(spread.p90)}};
 }
 
+json estimate_json(const ProjectSummary& summary) {
+  if (!summary.memory_estimate) return nullptr;
+  const MemoryEstimate& estimate = *summary.memory_estimate;
+  return {{"bytes", estimate.bytes},
+          {"samples", estimate.samples},
+          {"source", estimate.samples == 0 ? "cold_default" : "learned"}};
+}
+
 }  // namespace
 
 json history_json(const HistoryView& view, const std::string& warning) {
@@ -50,7 +58,8 @@ json history_json(const HistoryView& view, const std::string& warning) {
                         {"runs", summary.runs},
                         {"wait_ms", spread_json(summary.wait_ms)},
                         {"run_ms", spread_json(summary.run_ms)},
-                        {"peak_memory_bytes", spread_json(summary.peak_memory_bytes)}});
+                        {"peak_memory_bytes", spread_json(summary.peak_memory_bytes)},
+                        {"memory_estimate", estimate_json(summary)}});
   }
   return {{"schema", k_history_json_schema},
           {"database", json_text(view.database)},

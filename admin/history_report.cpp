@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <map>
 
 #include "display_text.h"
+#include "learned_estimate.h"
 
 namespace vq::admin {
 namespace {
@@ -69,14 +71,23 @@ std::string runs_table(const std::vector<RunRecord>& runs) {
   return table(rows);
 }
 
+std::string estimate_of(const ProjectSummary& summary) {
+  if (!summary.memory_estimate) return "-";
+  const MemoryEstimate& estimate = *summary.memory_estimate;
+  const std::string bytes = short_bytes(static_cast<std::int64_t>(estimate.bytes));
+  if (estimate.samples == 0) return bytes + " (cold default)";
+  return bytes + " (" + std::to_string(estimate.samples) +
+         (estimate.samples == 1 ? " run)" : " runs)");
+}
+
 std::string projects_table(const std::vector<ProjectSummary>& projects) {
   std::vector<std::vector<std::string>> rows = {
-      {"PROJECT", "RUNS", "WAIT p50 / p90", "RUN p50 / p90", "PEAK MEMORY p50 / p90"}};
+      {"PROJECT", "RUNS", "WAIT p50 / p90", "RUN p50 / p90", "PEAK MEMORY p50 / p90", "ESTIMATE"}};
   for (const ProjectSummary& summary : projects) {
     rows.push_back({summary.project.empty() ? "(unknown)" : display_text(summary.project),
                     std::to_string(summary.runs), spread_of(summary.wait_ms, short_duration),
                     spread_of(summary.run_ms, short_duration),
-                    spread_of(summary.peak_memory_bytes, short_bytes)});
+                    spread_of(summary.peak_memory_bytes, short_bytes), estimate_of(summary)});
   }
   return table(rows);
 }
@@ -127,9 +138,24 @@ std::vector<ProjectSummary> summarize(const std::vector<RunRecord>& runs) {
                          static_cast<int>(f.wait.size()),
                          {percentile(f.wait, 50), percentile(f.wait, 90)},
                          {percentile(f.run, 50), percentile(f.run, 90)},
-                         {percentile(f.peak, 50), percentile(f.peak, 90)}});
+                         {percentile(f.peak, 50), percentile(f.peak, 90)},
+                         std::nullopt});
   }
   return summaries;
+}
+
+void add_learned_estimates(const history::HistoryStore& store,
+                           std::vector<ProjectSummary>& projects, std::int64_t now_ms) {
+  for (ProjectSummary& summary : projects) {
+    if (summary.project.empty()) continue;
+    auto estimate = history::learned_estimate(store, summary.project, now_ms);
+    if (estimate) summary.memory_estimate = *estimate;
+  }
+}
+
+std::int64_t epoch_ms_now() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 std::string short_duration(std::int64_t ms) {
@@ -164,7 +190,9 @@ std::string render_history_text(const HistoryView& view) {
   if (view.runs.empty()) return text + "No runs recorded that match.\n";
   text += "\nRuns, newest first (" + std::to_string(view.runs.size()) + " shown):\n";
   text += runs_table(view.runs);
-  text += "\nPer project (RSS: peak summed from RSS where PSS was unreadable):\n";
+  text +=
+      "\nPer project (RSS: peak summed from RSS where PSS was unreadable; ESTIMATE: the "
+      "memory the next run is expected to need, from the runs it was learned from):\n";
   text += projects_table(view.projects);
   return text;
 }

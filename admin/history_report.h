@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "history_store.h"
+#include "memory_estimate.h"
 #include "result.h"
 #include "run_record.h"
 
@@ -23,6 +25,9 @@ struct ProjectSummary {
   std::string project;  // "" for runs whose project is unknown
   int runs = 0;
   Spread wait_ms, run_ms, peak_memory_bytes;
+  // What the next launch of this project expects to peak at (learned from all its runs, not
+  // only the selected ones); none for runs of unknown project, which the shim cannot name.
+  std::optional<MemoryEstimate> memory_estimate;
 };
 
 // Nearest-rank percentile (0 < pct <= 100) of `values`; none when empty.
@@ -30,6 +35,13 @@ std::optional<std::int64_t> percentile(std::vector<std::int64_t> values, int pct
 
 // One summary per project, in the order of each project's newest run.
 std::vector<ProjectSummary> summarize(const std::vector<history::RunRecord>& runs);
+
+// Fills each named project's memory_estimate from the store (history/learned_estimate), as the
+// watcher computes it after a run; a project whose runs cannot be read keeps none ("-").
+void add_learned_estimates(const history::HistoryStore& store,
+                           std::vector<ProjectSummary>& projects, std::int64_t now_ms);
+// Now, in unix epoch milliseconds (the history's clock).
+std::int64_t epoch_ms_now();
 
 struct HistoryView {
   std::string database;

@@ -126,6 +126,7 @@ int history_verb(const VerbRequest& request) {
       runs = std::vector<history::RunRecord>{};
     }
     view.projects = summarize(*runs);
+    add_learned_estimates(*store, view.projects, epoch_ms_now());
     if (runs->size() > static_cast<std::size_t>(request.history_limit))
       runs->resize(request.history_limit);
     view.runs = std::move(*runs);

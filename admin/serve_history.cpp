@@ -77,6 +77,7 @@ Result<std::string> history_document(const Config& config,
   if (*store) {
     VQ_TRY_ASSIGN(runs, (*store)->query(*query));
     view.projects = summarize(*runs);
+    add_learned_estimates(**store, view.projects, epoch_ms_now());
     if (runs->size() > static_cast<std::size_t>(listed)) runs->resize(listed);
     view.runs = std::move(*runs);
   }

@@ -103,6 +103,7 @@ Json status_json(const StatusReport& report) {
     add_live_fields(entry, run);
     entry["memory_estimate_bytes"] =
         run.has_record && run.estimate_bytes > 0 ? Json(run.estimate_bytes) : Json(nullptr);
+    entry["workers"] = run.workers ? Json(*run.workers) : Json(nullptr);
     out["active"].push_back(std::move(entry));
   }
   out["waiting"] = Json::array();

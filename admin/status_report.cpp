@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "process_identity.h"
+#include "worker_budget.h"
 
 namespace vq::admin {
 namespace {
@@ -51,6 +52,7 @@ void add_active(StatusReport& report, const TableSnapshot& view, bool readable) 
       static_cast<Holder&>(run) = bare;
     }
     if (run.has_record) run.runtime_s = seconds_between(run.admitted_ms, report.taken_ms);
+    run.workers = granted_workers(run.pid);
     report.active.push_back(std::move(run));
   }
 }

@@ -31,6 +31,8 @@ struct ActiveRun : Holder {
   std::optional<double> cpu_average_percent;
   // What the run's watcher (vq-watch) last sampled: PSS, the peak so far, CPU; none without one.
   std::optional<LiveFigures> live;
+  // The vitest workers it was granted (VQ_WORKERS), from its environment; none when unreadable.
+  std::optional<int> workers;
 };
 
 struct WaitingRun {

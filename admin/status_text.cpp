@@ -175,6 +175,7 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
     if (cpu) usage += ", CPU: " + std::to_string(std::lround(*cpu)) + "%";
     if (run.has_record && run.estimate_bytes > 0)
       usage += ", Estimate: " + format_bytes(run.estimate_bytes);
+    if (run.workers) usage += ", Workers: " + std::to_string(*run.workers);
     if (run.has_record) {
       line("  PID " + std::to_string(run.pid) + " (Agent: " + display_text(run.agent) +
            ", Started: " + format_local_time(run.admitted_ms) +

@@ -14,6 +14,11 @@ std::vector<std::string> with_watching_off(std::vector<std::string> env) {
   return env;
 }
 
+std::vector<std::string> with_memory_admission_off(std::vector<std::string> env) {
+  env.push_back("VQ_MEMORY_ADMISSION=0");
+  return env;
+}
+
 }  // namespace
 
 void run_overhead(const Context& context, Report& report) {
@@ -41,6 +46,13 @@ void run_overhead(const Context& context, Report& report) {
         context.fake},
        base_env({"HOME=" + context.work_dir}),
        context.have_sem},
+      // The baseline of the memory room check (probes, holders' memory, the estimates file):
+      // the same shim counting slots alone, on the same idle queue with room. Both sides of
+      // this comparison start no watcher, whose double fork would drown 0.1 ms in noise.
+      {"vq memory admission off, watching off",
+       {context.shim, "run"},
+       with_memory_admission_off(with_watching_off(shim_env)),
+       true},
       // The baseline of watching: the same shim with VQ_WATCH=0 (no double fork, no vq-watch).
       {"vq watching off", {context.shim, "run"}, with_watching_off(shim_env), true},
   };
@@ -67,6 +79,9 @@ void run_overhead(const Context& context, Report& report) {
                             median(figures[1].samples) - direct});
   report.targets.push_back({"launch overhead of watching (on over VQ_WATCH=0), median", 0.3, "ms",
                             median(figures[1].samples) - median(figures.back().samples)});
+  report.targets.push_back(
+      {"launch overhead of memory admission (on over VQ_MEMORY_ADMISSION=0, watching off), median",
+       0.1, "ms", median(figures.back().samples) - median(figures[figures.size() - 2].samples)});
   char note[200];
   std::snprintf(note, sizeof note,
                 "overhead: the exec floor (a static program that only execs) adds %.2f ms over"

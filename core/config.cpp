@@ -303,6 +303,19 @@ Result<Config> load_config(const EnvLookup& env) {
       lookup(env, "VQ_MEMORY_PRESSURE"), [](const Source& s) { return parse_percent(s, 100); },
       config.memory_pressure_percent, error);
 
+  auto workers = lookup(env, "VQ_WORKERS");
+  config.workers_auto = workers && workers->value == "auto";
+  if (config.workers_auto) workers.reset();
+  apply(
+      workers,
+      [](const Source& s) -> Result<int> {
+        auto count = parse_int(s, 1, k_max_workers);
+        if (count) return count;
+        return bad_value(
+            s, "expected a whole number from 1 to " + std::to_string(k_max_workers) + ", or auto");
+      },
+      config.workers, error);
+
   if (error) return *error;
   return config;
 }

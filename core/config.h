@@ -14,7 +14,8 @@
 namespace vq {
 
 inline constexpr int k_default_limit = 4;
-inline constexpr int k_max_limit = 64;  // also the number of slot lock bytes in the table
+inline constexpr int k_max_limit = 64;     // also the number of slot lock bytes in the table
+inline constexpr int k_max_workers = 256;  // VQ_WORKERS=N: no machine vq runs on has more CPUs
 inline constexpr double k_default_timeout_s = 300;
 inline constexpr double k_max_timeout_s = 7 * 24 * 3600;
 
@@ -50,6 +51,10 @@ struct Config {
   MemoryReserve memory_reserve;                  // VQ_MEMORY_RESERVE: bytes or a percentage
   bool reserve_growing = true;                   // VQ_MEMORY_RESERVE_GROWING=0: leave the term out
   double memory_pressure_percent = 10;           // VQ_MEMORY_PRESSURE: PSI some, % of time
+
+  // Workers per admitted run (issue 16): VQ_WORKERS=1 (the seed's rule), N, or auto.
+  int workers = 1;            // the fixed count; with workers_auto, the admission decides
+  bool workers_auto = false;  // VQ_WORKERS=auto: by CPUs and memory room (core/worker_budget)
 };
 
 // Looks a variable up; returns nullptr when unset. Injectable so tests need no real environment.

@@ -1,14 +1,16 @@
 #include "estimate_cache.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
+
+#include "queue_dir.h"
 
 namespace vq {
 namespace {
@@ -20,6 +22,31 @@ bool parse_line(const std::string& line, CachedEstimate& estimate, std::string& 
   in.get();
   std::getline(in, project);
   return !project.empty();
+}
+
+std::string read_all(int fd) {
+  std::string text;
+  char buffer[4096];
+  for (off_t at = 0;;) {
+    ssize_t got = ::pread(fd, buffer, sizeof buffer, at);
+    if (got <= 0) return text;
+    text.append(buffer, static_cast<std::size_t>(got));
+    at += got;
+  }
+}
+
+struct FileCloser {
+  int fd;
+  ~FileCloser() { ::close(fd); }
+};
+
+// A file an older vq created 0600 in group mode: its owner opens it to the group, whose other
+// members could neither read nor rewrite it.
+void open_to_group(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & 0660) != 0660) {
+    ::fchmod(fd, 0660);
+  }
 }
 
 }  // namespace
@@ -44,9 +71,15 @@ std::string project_of_vitest(const std::string& real_vitest) {
 std::optional<CachedEstimate> cached_estimate(const std::string& queue_dir,
                                               const std::string& project) {
   if (project.empty()) return std::nullopt;
-  std::ifstream file(queue_dir + "/" + k_estimates_file);
+  const std::string path = queue_dir + "/" + k_estimates_file;
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  if (::flock(fd, LOCK_SH) == 0) text = read_all(fd);
+  ::close(fd);
+  std::istringstream lines(text);
   std::string line;
-  while (std::getline(file, line)) {
+  while (std::getline(lines, line)) {
     CachedEstimate estimate;
     std::string name;
     if (parse_line(line, estimate, name) && name == project && estimate.bytes > 0) return estimate;
@@ -55,32 +88,31 @@ std::optional<CachedEstimate> cached_estimate(const std::string& queue_dir,
 }
 
 Status store_estimate(const std::string& queue_dir, const std::string& project,
-                      const CachedEstimate& estimate) {
+                      const CachedEstimate& estimate, std::optional<gid_t> group) {
   if (project.empty() || project.find('\n') != std::string::npos) {
     return Error{"cannot keep an estimate for project \"" + project + "\""};
   }
-  const std::string path = queue_dir + "/" + k_estimates_file;
+  VQ_TRY_ASSIGN(dir, QueueDir::open(queue_dir, group));
+  VQ_TRY_ASSIGN(fd, dir->open_file(k_estimates_file, O_RDWR));
+  FileCloser closer{*fd};
+  if (group) open_to_group(*fd);
+  if (::flock(*fd, LOCK_EX) != 0)
+    return Error::from_errno("cannot lock " + dir->file(k_estimates_file));
   std::string kept;
-  {
-    std::ifstream file(path);
-    std::string line;
-    while (std::getline(file, line)) {
-      CachedEstimate other;
-      std::string name;
-      if (parse_line(line, other, name) && name != project) kept += line + "\n";
-    }
+  std::istringstream lines(read_all(*fd));
+  std::string line;
+  while (std::getline(lines, line)) {
+    CachedEstimate other;
+    std::string name;
+    if (parse_line(line, other, name) && name != project) kept += line + "\n";
   }
   kept += std::to_string(estimate.bytes) + " " + std::to_string(estimate.samples) + " " + project +
           "\n";
-  const std::string temporary = path + ".tmp" + std::to_string(::getpid());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Error{"cannot write " + temporary + ": " + std::strerror(errno)};
-  const bool written = ::write(fd, kept.data(), kept.size()) == static_cast<ssize_t>(kept.size());
-  ::close(fd);
-  if (!written || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::string reason = std::strerror(errno);
-    ::unlink(temporary.c_str());
-    return Error{"cannot replace " + path + ": " + reason};
+  // Truncated first: a writer killed in between leaves no line (the cold default, learned again
+  // on the next run), never an old line's tail after a shorter new text.
+  if (::ftruncate(*fd, 0) != 0 ||
+      ::pwrite(*fd, kept.data(), kept.size(), 0) != static_cast<ssize_t>(kept.size())) {
+    return Error::from_errno("cannot rewrite " + dir->file(k_estimates_file));
   }
   return ok_status();
 }

@@ -1,7 +1,11 @@
 // Learned memory estimates where a launch can read them cheaply: a small text file in the queue
 // directory, one line per project ("BYTES SAMPLES PROJECT"), written by whoever reads the run
 // history (the history needs SQLite, which the static shim does not link), read by the shim.
+// It is one of the queue directory's files (queue_dir.h): 0600, in group mode 0660 of the
+// group, so every member's shim reads it and every member's watcher rewrites it.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <optional>
@@ -23,13 +27,15 @@ struct CachedEstimate {
   int samples = 0;
 };
 
+// Read under a shared flock, so a rewrite in progress is never seen half done.
 std::optional<CachedEstimate> cached_estimate(const std::string& queue_dir,
                                               const std::string& project);
 
-// Replaces (or adds) `project`'s line; written to a temporary file renamed over the old one, so a
-// reader sees the old file or the new one, never half of one. Concurrent writers: the last
-// rename wins, a line another wrote meanwhile is learned again on its next run.
+// Replaces (or adds) `project`'s line, rewriting the file in place under an exclusive flock
+// (not by rename: in group mode's sticky directory a member cannot rename over another
+// member's file). `group`: the queue's group in group mode (VQ_GROUP), as QueueDir::open takes
+// it; a file an older vq made 0600 in group mode is opened up to 0660 by its owner.
 Status store_estimate(const std::string& queue_dir, const std::string& project,
-                      const CachedEstimate& estimate);
+                      const CachedEstimate& estimate, std::optional<gid_t> group = std::nullopt);
 
 }  // namespace vq

@@ -24,10 +24,12 @@ Result<MemoryEstimate> learned_estimate(const HistoryStore& store, const std::st
 }
 
 Status refresh_estimate(const HistoryStore& store, const std::string& queue_dir,
-                        const std::string& project, std::int64_t now_ms) {
+                        const std::string& project, std::int64_t now_ms,
+                        std::optional<gid_t> group) {
   VQ_TRY_ASSIGN(estimate, learned_estimate(store, project, now_ms));
   if (estimate->samples == 0) return ok_status();
-  return store_estimate(queue_dir, project, CachedEstimate{estimate->bytes, estimate->samples});
+  return store_estimate(queue_dir, project, CachedEstimate{estimate->bytes, estimate->samples},
+                        group);
 }
 
 }  // namespace vq::history

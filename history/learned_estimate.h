@@ -3,7 +3,10 @@
 // after a run was recorded, so the next launch of that project uses it.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,9 +23,10 @@ std::vector<PastRun> past_runs(const std::vector<RunRecord>& runs);
 Result<MemoryEstimate> learned_estimate(const HistoryStore& store, const std::string& project,
                                         std::int64_t now_ms);
 
-// learned_estimate, written to the estimates file of `queue_dir`; nothing when the project has
-// no sampled run yet (the cold default applies).
+// learned_estimate, written to the estimates file of `queue_dir` (of `group` in group mode);
+// nothing when the project has no sampled run yet (the cold default applies).
 Status refresh_estimate(const HistoryStore& store, const std::string& queue_dir,
-                        const std::string& project, std::int64_t now_ms);
+                        const std::string& project, std::int64_t now_ms,
+                        std::optional<gid_t> group = std::nullopt);
 
 }  // namespace vq::history

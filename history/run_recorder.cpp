@@ -29,7 +29,7 @@ Result<void> append(const Config& config, const RunRecord& run) {
   // The next launch of this project reads its estimate from the queue's estimates file; a run
   // that failed to refresh it leaves the previous estimate, which is no reason to warn.
   if (appended && run.peak_memory_bytes && !run.project.empty()) {
-    (void)refresh_estimate(*store, run.queue_dir, run.project, run.ended_at_ms);
+    (void)refresh_estimate(*store, run.queue_dir, run.project, run.ended_at_ms, config.group);
   }
   return appended;
 }

@@ -32,6 +32,7 @@
 #include "wait_session.h"
 #include "watch_request.h"
 #include "watcher_start.h"
+#include "worker_grant.h"
 
 namespace vq {
 namespace {
@@ -245,9 +246,10 @@ VitestExec plan_exec(const LocatedVitest& located, const Launch& launch, int dep
   return vitest;
 }
 
-void force_single_worker(const std::optional<VitestVersion>& version, VitestExec& vitest) {
-  for (const auto& [name, value] : single_worker_env()) vitest.environment.set(name, value);
-  vitest.run_args = single_worker_args(vitest.given_args, version);
+// VQ_WORKERS workers at most (1: the seed's rule).
+void force_workers(const std::optional<VitestVersion>& version, int workers, VitestExec& vitest) {
+  for (const auto& [name, value] : worker_env(workers)) vitest.environment.set(name, value);
+  vitest.run_args = worker_args(vitest.given_args, version, workers);
 }
 
 std::int64_t unix_now_ms() {
@@ -353,14 +355,18 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
               launch.command_line,
               config.priority,
               static_cast<std::uint64_t>(config.priority_max_age_s * 1000),
-              launch_estimate(config, queue_path,
-                              vitest_location(launch, vitest))};
+              launch_estimate(config, queue_path, vitest_location(launch, vitest))};
   WaitDisplay display(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
   AcquireOptions options{config.timeout_s, config.per_agent, signals.fd()};
   ProcTreeMemory holder_memory;
   RoomCheck room(memory_settings(config), holder_memory);
   if (config.memory_admission) options.room = &room;
   auto acquired = acquire(*queue, run, options, display);
+  // Before settle_wait hands the slot's lock over to the exec: the grant needs one more pass.
+  if (acquired && acquired->outcome == Acquired::Outcome::admitted && config.single_worker &&
+      config.workers_auto) {
+    force_workers(version, grant_auto_workers(*queue, run, options.room), vitest);
+  }
   auto watch_request = watch_request_for(queue_path, run, launch, vitest, version, queued_at_ms);
   if (acquired && acquired->outcome != Acquired::Outcome::admitted) {
     start_watching(config, acquired, watch_request);
@@ -423,10 +429,11 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
         " to queue it");
   }
   if (config->disable || privileged || inside_holder_tree(*config)) exec_vitest(vitest);
-  auto version =
-      detect_vitest_version(vitest_location(launch, vitest));
+  auto version = detect_vitest_version(vitest_location(launch, vitest));
   if (is_informational(launch.args, version)) exec_vitest(vitest);
-  if (config->single_worker) force_single_worker(version, vitest);
+  // VQ_WORKERS=auto starts at one (what a run that is never admitted gets); admission decides.
+  if (config->single_worker)
+    force_workers(version, config->workers_auto ? 1 : config->workers, vitest);
   return run_queued(*config, env, launch, vitest, version);
 }
 

@@ -194,4 +194,19 @@ std::vector<std::pair<std::string, std::string>> single_worker_env() {
           {"VITEST_MIN_THREADS", "1"}};
 }
 
+std::vector<std::string> worker_args(const std::vector<std::string>& args,
+                                     const std::optional<VitestVersion>& version, int workers) {
+  return workers <= 1 ? single_worker_args(args, version) : args;
+}
+
+std::vector<std::pair<std::string, std::string>> worker_env(int workers) {
+  if (workers <= 1) return single_worker_env();
+  const std::string most = std::to_string(workers);
+  return {{"VITEST_MAX_WORKERS", most},
+          {"VITEST_MAX_FORKS", most},
+          {"VITEST_MIN_FORKS", "1"},
+          {"VITEST_MAX_THREADS", most},
+          {"VITEST_MIN_THREADS", "1"}};
+}
+
 }  // namespace vq

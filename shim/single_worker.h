@@ -48,4 +48,11 @@ std::vector<std::string> single_worker_args(const std::vector<std::string>& args
 // reject the pair as conflicting). Unknown variables are ignored, so all are always safe.
 std::vector<std::pair<std::string, std::string>> single_worker_env();
 
+// VQ_WORKERS: `workers` (>= 1) at most. One is single_worker_args/single_worker_env. More: the
+// arguments unchanged (no --no-file-parallelism, which means one) and the MAX variables set to
+// `workers` with the MIN ones at 1, so a config's minForks above it cannot conflict.
+std::vector<std::string> worker_args(const std::vector<std::string>& args,
+                                     const std::optional<VitestVersion>& version, int workers);
+std::vector<std::pair<std::string, std::string>> worker_env(int workers);
+
 }  // namespace vq

@@ -43,6 +43,14 @@ int exec_image(const std::string& path, const std::vector<char*>& launcher,
 }  // namespace
 
 void ExecEnvironment::set(const std::string& name, const std::string& value) {
+  // A second set of a name replaces the first (VQ_WORKERS=auto sets the worker variables again
+  // once admitted): a duplicate entry would leave getenv() reading the first.
+  for (auto& change : m_changes) {
+    if (change.first == name) {
+      change.second = value;
+      return;
+    }
+  }
   m_changes.emplace_back(name, value);
 }
 

@@ -120,6 +120,36 @@ TEST_F(AdminHistoryTest, TextMarksRssPeaksAndSaysHowRunsEnded) {
   EXPECT_NE(result.out.find("/src/app"), std::string::npos) << result.out;
 }
 
+// The estimate a launch of each project will use: P90 of the peaks + 15 % (four equal peaks of
+// 400 MiB: 460 MiB), over all of the project's runs even where the filters select fewer; the
+// cold default (1 GiB) for a project whose runs were never sampled.
+TEST_F(AdminHistoryTest, EachProjectShowsTheMemoryEstimateItsNextRunUses) {
+  std::int64_t now = now_ms();
+  for (int i = 0; i < 3; ++i) append(run_of("/src/learned", "a", now - 3 * 3'600'000, 10, 10, 400));
+  append(run_of("/src/learned", "a", now - 1000, 10, 10, 400));
+  RunRecord unsampled = run_of("/src/unsampled", "a", now - 500, 10, 10, 0);
+  unsampled.peak_memory_bytes.reset();
+  append(unsampled);
+  json history = history_json({"--since", "1h"});
+  ASSERT_EQ(history["projects"].size(), 2u);
+  const json& learned = history["projects"][1];
+  EXPECT_EQ(learned["runs"], 1) << "the filter selects one of its runs";
+  // 400 MiB × 1.15 in floating point: a byte below 460 MiB.
+  EXPECT_NEAR(learned["memory_estimate"]["bytes"].get<double>(), 460.0 * (1 << 20), 16)
+      << learned.dump();
+  EXPECT_EQ(learned["memory_estimate"]["samples"], 4);
+  EXPECT_EQ(learned["memory_estimate"]["source"], "learned");
+  const json& cold = history["projects"][0];
+  EXPECT_EQ(cold["memory_estimate"]["bytes"], 1LL << 30) << cold.dump();
+  EXPECT_EQ(cold["memory_estimate"]["samples"], 0);
+  EXPECT_EQ(cold["memory_estimate"]["source"], "cold_default");
+  AdminResult text = admin({"history"}, with_db());
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("ESTIMATE"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("460.0 MiB (4 runs)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("1.0 GiB (cold default)"), std::string::npos) << text.out;
+}
+
 TEST_F(AdminHistoryTest, ASinceThatIsNoDurationIsAUsageErrorNamingTheForms) {
   for (const char* bad : {"3x", "2", "-5m", "h"}) {
     AdminResult result = admin({"history", "--since", bad}, with_db());

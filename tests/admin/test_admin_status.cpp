@@ -105,6 +105,20 @@ TEST_F(AdminStatusTest, JsonMatchesLiveHoldersAndWaitersInArrivalOrder) {
   EXPECT_TRUE(status["stale"].empty()) << status.dump(2);
 }
 
+// Each holder's granted workers (VQ_WORKERS), from its own environment: 1 by default, N.
+TEST_F(AdminStatusTest, EachHolderShowsTheWorkersItWasGranted) {
+  Process three = start_holder("three", {{"VQ_WORKERS", "3"}, {"FAKE_SLEEP_MS", "30000"}});
+  Process one = start_holder("one", {{"FAKE_SLEEP_MS", "30000"}});
+  const json status = status_json();
+  ASSERT_EQ(status["active"].size(), 2u) << status.dump();
+  for (const json& run : status["active"]) {
+    EXPECT_EQ(run["workers"], run["pid"] == three.pid() ? 3 : 1) << run.dump();
+  }
+  AdminResult text = admin({"status"});
+  EXPECT_NE(text.out.find("Workers: 3"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Workers: 1"), std::string::npos) << text.out;
+}
+
 TEST_F(AdminStatusTest, CpuIsTheRunsAverageWithoutWaitingAndSampledOnlyWhenAsked) {
   Process holder = start_holder(
       "holder",

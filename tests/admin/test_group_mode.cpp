@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -162,6 +163,43 @@ TEST_F(GroupModeTest, AMemberWaitsForTheOthersSlotSeesItAndMaySteer) {
   const auto second_status = second.wait();
   ASSERT_TRUE(second_status);
   EXPECT_EQ(describe_status(*second_status), exited(0)) << second.stderr_text();
+}
+
+// The memory-estimates file is one of the group's files: a's watcher learns the project's
+// estimate, b's shim admits with it (not the cold 1 GiB) and b's watcher rewrites a's file.
+TEST_F(GroupModeTest, LearnedEstimatesAreSharedByEveryMember) {
+  const std::string vitest = install_fake_vitest(tmp() + "/app", "3.2.4");
+  ASSERT_FALSE(vitest.empty());
+  const std::string history_dir = "/var/tmp/vq-g" + std::to_string(m_users.gid);
+  struct Removed {
+    std::string dir;
+    ~Removed() { std::filesystem::remove_all(dir); }
+  } removed{history_dir};
+  const std::string estimates = group_queue() + "/memory-estimates";
+  // The fake peaks at a few MiB: its learned estimate is the 256 MiB floor. It runs long enough
+  // for its watcher to sample a peak (a run without one teaches nothing).
+  const std::string learned_line = std::to_string(256LL << 20) + " 1 " + tmp() + "/app\n";
+  Process first(
+      shim_as(m_users.a, "a-first", {{"VQ_REAL_VITEST", vitest}, {"FAKE_SLEEP_MS", "500"}}));
+  ASSERT_TRUE(first.wait());
+  ASSERT_TRUE(eventually([&] { return read_file(estimates) == learned_line; }))
+      << "estimates: " << read_file(estimates) << first.stderr_text();
+  gid_t gid = 0;
+  EXPECT_EQ(mode_of(estimates, &gid), 0660u);
+  EXPECT_EQ(gid, m_users.gid);
+
+  Process second =
+      holder_as(m_users.b, "b-second", {{"VQ_REAL_VITEST", vitest}, {"FAKE_SLEEP_MS", "1000"}});
+  const AdminResult status = admin_as(m_users.b, {"status", "--json"});
+  ASSERT_EQ(status.status, 0) << status.err;
+  const auto json = nlohmann::json::parse(status.out, nullptr, false);
+  ASSERT_EQ(json["active"].size(), 1u) << status.out;
+  EXPECT_EQ(json["active"][0]["memory_estimate_bytes"], 256LL << 20) << status.out;
+  ASSERT_TRUE(second.wait());
+  EXPECT_TRUE(eventually([&] {
+    return read_file(estimates).find(" 2 " + tmp() + "/app\n") != std::string::npos;
+  })) << "b's watcher did not rewrite the estimate: "
+      << read_file(estimates);
 }
 
 TEST_F(GroupModeTest, AUserOutsideTheGroupIsRefused) {

@@ -1,5 +1,6 @@
 // Each admitted run is forced to one worker through the environment (safe on every vitest
 // version), and carries the nested-run marker naming itself; VQ_SINGLE_WORKER=0 turns forcing off.
+#include <sched.h>
 #include <signal.h>
 
 #include <string>
@@ -83,6 +84,40 @@ TEST_F(SingleWorkerTest, SingleWorkerZeroLeavesTheEnvironmentAlone) {
             "env VITEST_MIN_FORKS unset\n"
             "env VITEST_MAX_THREADS unset\n"
             "env VITEST_MIN_THREADS unset\n");
+}
+
+int cpus_here() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  return ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+}
+
+// VQ_WORKERS=auto: a run alone on the machine gets a worker per CPU; the next run while that
+// one holds finds the CPUs taken and gets one. VQ_WORKERS=N: N. The fake prints what it got.
+TEST_F(SingleWorkerTest, AutoWorkersGiveALoneRunEveryCpuAndACrowdedQueueOne) {
+  const int cpus = cpus_here();
+  if (cpus < 2) GTEST_SKIP() << "one CPU: auto gives one worker to every run";
+  const Env automatic = {{"VQ_WORKERS", "auto"},
+                         {"VQ_MAX_PROCESSES", "4"},
+                         {"FAKE_ECHO_ENV", "VITEST_MAX_WORKERS,VITEST_MIN_FORKS"}};
+  Env holding = automatic;
+  holding["FAKE_SLEEP_MS"] = "30000";
+  Process lone = start_holder("lone", holding);
+  ASSERT_TRUE(eventually([&] { return !lone.stdout_text().empty(); }));
+  EXPECT_EQ(lone.stdout_text(),
+            "env VITEST_MAX_WORKERS=" + std::to_string(cpus) + "\nenv VITEST_MIN_FORKS=1\n");
+
+  Process crowded(shim_launch("crowded", automatic));
+  const auto status = crowded.wait();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(describe_status(*status), exited(0)) << crowded.stderr_text();
+  EXPECT_EQ(crowded.stdout_text(), "env VITEST_MAX_WORKERS=1\nenv VITEST_MIN_FORKS=1\n");
+  ::kill(lone.pid(), SIGTERM);
+  ASSERT_TRUE(lone.wait());
+
+  Process fixed(shim_launch("fixed", {{"VQ_WORKERS", "3"}, {"FAKE_ECHO_ENV", "VITEST_MAX_FORKS"}}));
+  ASSERT_TRUE(fixed.wait());
+  EXPECT_EQ(fixed.stdout_text(), "env VITEST_MAX_FORKS=3\n");
 }
 
 }  // namespace

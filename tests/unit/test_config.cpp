@@ -253,5 +253,25 @@ TEST(Config, BadMemoryValuesNameTheVariable) {
   EXPECT_FALSE(load_config(lookup_in({{"VQ_MAX_PROCESSES", "automatic"}})).ok());
 }
 
+TEST(Config, WorkersAreOneANumberOrAuto) {
+  auto plain = load_config(lookup_in({}));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->workers, 1);
+  EXPECT_FALSE(plain->workers_auto);
+  auto fixed = load_config(lookup_in({{"VQ_WORKERS", "3"}}));
+  ASSERT_TRUE(fixed.ok()) << fixed.error().message;
+  EXPECT_EQ(fixed->workers, 3);
+  EXPECT_FALSE(fixed->workers_auto);
+  auto automatic = load_config(lookup_in({{"VQ_WORKERS", "auto"}}));
+  ASSERT_TRUE(automatic.ok()) << automatic.error().message;
+  EXPECT_TRUE(automatic->workers_auto);
+  for (const char* bad : {"0", "257", "many", "2.5"}) {
+    auto config = load_config(lookup_in({{"VQ_WORKERS", bad}}));
+    ASSERT_FALSE(config.ok()) << bad;
+    EXPECT_NE(config.error().message.find("VQ_WORKERS="), std::string::npos);
+    EXPECT_NE(config.error().message.find("or auto"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace vq

@@ -47,6 +47,20 @@ TEST(SingleWorker, FiveTurnsOffTheIsolateHintThatForcingWouldSetOff) {
   }
 }
 
+TEST(SingleWorker, MoreWorkersSetTheMaximumsAndAddNoOneWorkerFlag) {
+  EXPECT_EQ(worker_args({"run"}, VitestVersion{3, 2, 4}, 1),
+            single_worker_args({"run"}, VitestVersion{3, 2, 4}));
+  EXPECT_EQ(worker_env(1), single_worker_env());
+  EXPECT_EQ(worker_args({"run", "--", "x"}, VitestVersion{5, 1, 2}, 4), (Args{"run", "--", "x"}));
+  const auto env = worker_env(4);
+  const std::vector<std::pair<std::string, std::string>> want = {{"VITEST_MAX_WORKERS", "4"},
+                                                                 {"VITEST_MAX_FORKS", "4"},
+                                                                 {"VITEST_MIN_FORKS", "1"},
+                                                                 {"VITEST_MAX_THREADS", "4"},
+                                                                 {"VITEST_MIN_THREADS", "1"}};
+  EXPECT_EQ(env, want);
+}
+
 TEST(SingleWorker, FlagsGoBeforeTheDoubleDash) {
   EXPECT_EQ(single_worker_args({"run", "--", "--no-file-parallelism"}, VitestVersion{4, 1, 0}),
             (Args{"run", "--no-file-parallelism", "--", "--no-file-parallelism"}));
