@@ -21,6 +21,15 @@ local function current_epoch()
   epoch = clock[1] .. '.' .. clock[2]
   redis.call('SET', key('epoch'), epoch)
   redis.call('SET', key('grace'), now + ttl)
+  -- Tickets and tokens of an epoch start at ten per millisecond of server time, above any an
+  -- earlier epoch handed out (unless it averaged ten a millisecond): waiters and holders that
+  -- come back keep their numbers, unique, and returning waiters stay ahead of newcomers. Kept
+  -- below 1e14, so Lua's %.14g prints them whole.
+  for _, counter in ipairs({ 'tickets', 'tokens' }) do
+    if (tonumber(redis.call('GET', key(counter))) or 0) < now * 10 then
+      redis.call('SET', key(counter), now * 10)
+    end
+  end
   return epoch
 end
 
