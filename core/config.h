@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "cluster_settings.h"
 #include "result.h"
 #include "room_policy.h"
 #include "turn_order.h"
@@ -55,6 +56,9 @@ struct Config {
   // Workers per admitted run (issue 16): VQ_WORKERS=1 (the seed's rule), N, or auto.
   int workers = 1;            // the fixed count; with workers_auto, the admission decides
   bool workers_auto = false;  // VQ_WORKERS=auto: by CPUs and memory room (core/worker_budget)
+  // A queue across machines (issue 19): VQ_CLUSTER and its VQ_CLUSTER_* companions. Unset
+  // VQ_CLUSTER: nothing (the companions are not read).
+  std::optional<cluster::ClusterSettings> cluster;
 };
 
 // Looks a variable up; returns nullptr when unset. Injectable so tests need no real environment.
