@@ -253,6 +253,30 @@ Result<std::optional<cluster::ClusterSettings>> parse_cluster(const EnvLookup& e
   return std::optional<cluster::ClusterSettings>(std::move(*settings));
 }
 
+// Memory-aware admission and workers per run (issue 16): VQ_MEMORY_* and VQ_WORKERS.
+void load_memory_settings(const EnvLookup& env, Config& config, std::optional<Error>& error) {
+  apply(lookup(env, "VQ_MEMORY_ADMISSION"), parse_bool, config.memory_admission, error);
+  apply(lookup(env, "VQ_MEMORY_ESTIMATE"), parse_bytes, config.memory_estimate, error);
+  apply(lookup(env, "VQ_MEMORY_RESERVE"), parse_reserve, config.memory_reserve, error);
+  apply(lookup(env, "VQ_MEMORY_RESERVE_GROWING"), parse_bool, config.reserve_growing, error);
+  apply(
+      lookup(env, "VQ_MEMORY_PRESSURE"), [](const Source& s) { return parse_percent(s, 100); },
+      config.memory_pressure_percent, error);
+
+  auto workers = lookup(env, "VQ_WORKERS");
+  config.workers_auto = workers && workers->value == "auto";
+  if (config.workers_auto) workers.reset();
+  apply(
+      workers,
+      [](const Source& s) -> Result<int> {
+        auto count = parse_int(s, 1, k_max_workers);
+        if (count) return count;
+        return bad_value(
+            s, "expected a whole number from 1 to " + std::to_string(k_max_workers) + ", or auto");
+      },
+      config.workers, error);
+}
+
 }  // namespace
 
 EnvLookup process_env() {
@@ -326,26 +350,7 @@ Result<Config> load_config(const EnvLookup& env) {
       config.history, error);
   config.state_home = state_home(env);
 
-  apply(lookup(env, "VQ_MEMORY_ADMISSION"), parse_bool, config.memory_admission, error);
-  apply(lookup(env, "VQ_MEMORY_ESTIMATE"), parse_bytes, config.memory_estimate, error);
-  apply(lookup(env, "VQ_MEMORY_RESERVE"), parse_reserve, config.memory_reserve, error);
-  apply(lookup(env, "VQ_MEMORY_RESERVE_GROWING"), parse_bool, config.reserve_growing, error);
-  apply(
-      lookup(env, "VQ_MEMORY_PRESSURE"), [](const Source& s) { return parse_percent(s, 100); },
-      config.memory_pressure_percent, error);
-
-  auto workers = lookup(env, "VQ_WORKERS");
-  config.workers_auto = workers && workers->value == "auto";
-  if (config.workers_auto) workers.reset();
-  apply(
-      workers,
-      [](const Source& s) -> Result<int> {
-        auto count = parse_int(s, 1, k_max_workers);
-        if (count) return count;
-        return bad_value(
-            s, "expected a whole number from 1 to " + std::to_string(k_max_workers) + ", or auto");
-      },
-      config.workers, error);
+  load_memory_settings(env, config, error);
 
   if (auto cluster = parse_cluster(env); !cluster && !error) {
     error = cluster.error();
