@@ -222,6 +222,37 @@ std::string state_home(const EnvLookup& env) {
   return {};
 }
 
+// VQ_CLUSTER with its companions; the password file's line wins over a password in the URL.
+Result<std::optional<cluster::ClusterSettings>> parse_cluster(const EnvLookup& env) {
+  auto url = lookup(env, "VQ_CLUSTER");
+  if (!url) return std::optional<cluster::ClusterSettings>();
+  VQ_TRY_ASSIGN(settings, cluster::parse_cluster_url(url->value));
+  if (auto file = lookup(env, "VQ_CLUSTER_PASSWORD_FILE")) {
+    VQ_TRY_ASSIGN(password, cluster::read_password_file(file->value));
+    settings->password = *password;
+  }
+  if (auto queue = lookup(env, "VQ_CLUSTER_QUEUE")) {
+    VQ_TRY_ASSIGN(name, cluster::parse_queue_name(queue->value));
+    settings->queue = *name;
+  }
+  if (auto limit = lookup(env, "VQ_CLUSTER_LIMIT")) {
+    VQ_TRY_ASSIGN(value, cluster::parse_cluster_limit(limit->value));
+    settings->limit = *value;
+  }
+  if (auto ttl = lookup(env, "VQ_CLUSTER_TTL")) {
+    VQ_TRY_ASSIGN(value, cluster::parse_cluster_ttl(ttl->value));
+    settings->ttl = *value;
+  }
+  auto host = lookup(env, "VQ_CLUSTER_HOST");
+  if (host) {
+    VQ_TRY_ASSIGN(name, cluster::parse_host_name(host->value));
+    settings->host_name = *name;
+  } else {
+    settings->host_name = cluster::this_host_name();
+  }
+  return std::optional<cluster::ClusterSettings>(std::move(*settings));
+}
+
 }  // namespace
 
 EnvLookup process_env() {
@@ -302,6 +333,12 @@ Result<Config> load_config(const EnvLookup& env) {
   apply(
       lookup(env, "VQ_MEMORY_PRESSURE"), [](const Source& s) { return parse_percent(s, 100); },
       config.memory_pressure_percent, error);
+
+  if (auto cluster = parse_cluster(env); !cluster && !error) {
+    error = cluster.error();
+  } else if (cluster) {
+    config.cluster = std::move(*cluster);
+  }
 
   if (error) return *error;
   return config;

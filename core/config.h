@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "cluster_settings.h"
 #include "result.h"
 #include "room_policy.h"
 #include "turn_order.h"
@@ -50,6 +51,10 @@ struct Config {
   MemoryReserve memory_reserve;                  // VQ_MEMORY_RESERVE: bytes or a percentage
   bool reserve_growing = true;                   // VQ_MEMORY_RESERVE_GROWING=0: leave the term out
   double memory_pressure_percent = 10;           // VQ_MEMORY_PRESSURE: PSI some, % of time
+
+  // A queue across machines (issue 19): VQ_CLUSTER and its VQ_CLUSTER_* companions. Unset
+  // VQ_CLUSTER: nothing (the companions are not read).
+  std::optional<cluster::ClusterSettings> cluster;
 };
 
 // Looks a variable up; returns nullptr when unset. Injectable so tests need no real environment.

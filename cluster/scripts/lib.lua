@@ -1,0 +1,115 @@
+-- Prepended to every vq script. KEYS[1] is the queue's key prefix "{vq:<queue>}" (hash-tagged,
+-- so every key of a queue is in one cluster slot); ARGV[1] the caller's lease TTL in ms,
+-- ARGV[2] the limit a queue without one starts with. Time is the server's only.
+local q = KEYS[1]
+local ttl = tonumber(ARGV[1])
+local seed_limit = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+
+local function key(name)
+  return q .. ':' .. name
+end
+
+-- A missing epoch means a fresh server or one restarted empty: nobody is admitted for one TTL,
+-- so that every live keeper re-registers its permit before anyone new gets one.
+local function current_epoch()
+  local epoch = redis.call('GET', key('epoch'))
+  if epoch then
+    return epoch
+  end
+  epoch = clock[1] .. '.' .. clock[2]
+  redis.call('SET', key('epoch'), epoch)
+  redis.call('SET', key('grace'), now + ttl)
+  return epoch
+end
+
+local function in_grace()
+  return now < (tonumber(redis.call('GET', key('grace'))) or 0)
+end
+
+local function limit()
+  local value = redis.call('GET', key('limit'))
+  if value then
+    return tonumber(value)
+  end
+  redis.call('SET', key('limit'), seed_limit)
+  return seed_limit
+end
+
+-- Holders whose lease ran out (a dead host, a stopped keeper) lose their permit; waiters whose
+-- heartbeat stopped leave the line. Whoever runs a script next does it.
+local function reclaim()
+  for _, token in ipairs(redis.call('ZRANGEBYSCORE', key('holders'), '-inf', now)) do
+    redis.call('ZREM', key('holders'), token)
+    redis.call('DEL', key('holder:' .. token))
+    redis.call('INCR', key('lost'))
+  end
+  for _, ticket in ipairs(redis.call('ZRANGEBYSCORE', key('waiters'), '-inf', now)) do
+    redis.call('ZREM', key('waiters'), ticket)
+    redis.call('DEL', key('waiter:' .. ticket), key('wake:' .. ticket))
+  end
+end
+
+-- core/turn_order's levels with the age bonus (one level per half of the age bound, up to
+-- high; none for high and urgent), then the ticket. Fair turns between agents are not applied.
+local function line()
+  local entries = {}
+  for _, ticket in ipairs(redis.call('ZRANGE', key('waiters'), 0, -1)) do
+    local f = redis.call('HMGET', key('waiter:' .. ticket), 'priority', 'age_bound', 'since')
+    local level = tonumber(f[1]) or 1
+    local bound = tonumber(f[2]) or 0
+    if level < 2 and bound > 0 then
+      level = math.min(2, level + math.floor((now - (tonumber(f[3]) or now)) * 2 / bound))
+    end
+    entries[#entries + 1] = { ticket = tonumber(ticket), level = level }
+  end
+  table.sort(entries, function(a, b)
+    if a.level ~= b.level then
+      return a.level > b.level
+    end
+    return a.ticket < b.ticket
+  end)
+  return entries
+end
+
+-- Moves waiters from the head of the line to the holders while there is room, and hands each
+-- its permit ("<token> <epoch>") through its own wake list, where it is blocked in BLPOP.
+local function admit()
+  local epoch = current_epoch()
+  if in_grace() then
+    return
+  end
+  local room = limit() - redis.call('ZCARD', key('holders'))
+  for _, entry in ipairs(line()) do
+    if room <= 0 then
+      break
+    end
+    local w = key('waiter:' .. entry.ticket)
+    local member = redis.call('HGETALL', w)
+    local lease = tonumber(redis.call('HGET', w, 'ttl')) or ttl
+    local token = redis.call('INCR', key('tokens'))
+    local h = key('holder:' .. token)
+    redis.call('HSET', h, unpack(member))
+    redis.call('HSET', h, 'ticket', entry.ticket, 'token', token, 'since', now)
+    redis.call('ZADD', key('holders'), now + lease, token)
+    redis.call('ZREM', key('waiters'), entry.ticket)
+    redis.call('DEL', w)
+    redis.call('LPUSH', key('wake:' .. entry.ticket), token .. ' ' .. epoch)
+    redis.call('PEXPIRE', key('wake:' .. entry.ticket), lease * 2)
+    room = room - 1
+  end
+end
+
+-- After a restart the counters are gone: keep new tickets and tokens above re-registered ones.
+local function raise_counter(name, value)
+  if (tonumber(redis.call('GET', key(name))) or 0) < value then
+    redis.call('SET', key(name), value)
+  end
+end
+
+local function member_fields(first)
+  return 'host', ARGV[first], 'agent', ARGV[first + 1], 'command', ARGV[first + 2],
+    'pid', ARGV[first + 3], 'priority', ARGV[first + 4], 'age_bound', ARGV[first + 5]
+end
+
