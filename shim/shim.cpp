@@ -335,21 +335,6 @@ int settle_wait(const Config& config, const std::string& queue_path, QueueStore&
   return 0;
 }
 
-// VQ_CLUSTER asks for a cluster permit on top of the local slot; its queue names the wait line.
-struct ClusterLaunch {
-  bool requested = false;
-  std::string queue = "default";
-};
-
-ClusterLaunch cluster_launch(const EnvLookup& env) {
-  ClusterLaunch cluster;
-  const char* url = env("VQ_CLUSTER");
-  cluster.requested = url != nullptr && *url != '\0';
-  const char* queue = env("VQ_CLUSTER_QUEUE");
-  if (queue != nullptr && *queue != '\0') cluster.queue = queue;
-  return cluster;
-}
-
 // No cluster queue for this run: one warning and this machine's limit only, or refuse.
 int cluster_unreachable(const Config& config, const std::string& reason) {
   if (config.fail_closed) {
@@ -370,15 +355,15 @@ double cluster_timeout_s(const Config& config, const Acquired& local) {
 }
 
 // The cluster wait ended without a permit (timeout, signal): as a local wait would end.
-int cluster_wait_ended(const Config& config, const ClusterLaunch& cluster, const ClusterWait& wait,
-                       Acquired local, const watch::WatchRequest& request, WaitSignals& signals) {
+int cluster_wait_ended(const Config& config, const ClusterWait& wait, Acquired local,
+                       const watch::WatchRequest& request, WaitSignals& signals) {
   local.waited_s += wait.waited_s;
   local.outcome = wait.outcome == ClusterWait::Outcome::timed_out ? Acquired::Outcome::timed_out
                                                                   : Acquired::Outcome::interrupted;
   local.signal = wait.signal;
   start_watching(config, local, request);
   if (wait.outcome == ClusterWait::Outcome::timed_out) {
-    say(cluster_gave_up_line(cluster.queue, wait));
+    say(cluster_gave_up_line(config.cluster->queue, wait));
     return k_exit_timeout;
   }
   signals.restore();
@@ -388,9 +373,8 @@ int cluster_wait_ended(const Config& config, const ClusterLaunch& cluster, const
 // Step: the cluster permit, with the local slot held. vq-watch waits in the cluster queue and
 // reports on a pipe; it stays on as the permit's lease keeper. 0: exec vitest now (admitted,
 // or local-only after the one warning); else the shim's status.
-int take_cluster_permit(const Config& config, const ClusterLaunch& cluster,
-                        watch::WatchRequest request, const Acquired& local, WaitDisplay& display,
-                        WaitSignals& signals, VitestExec& vitest) {
+int take_cluster_permit(const Config& config, watch::WatchRequest request, const Acquired& local,
+                        WaitDisplay& display, WaitSignals& signals, VitestExec& vitest) {
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) {
     return cluster_unreachable(config, "the shim could not make a pipe for vq-watch");
@@ -405,7 +389,7 @@ int take_cluster_permit(const Config& config, const ClusterLaunch& cluster,
     ::close(report[0]);
     return cluster_unreachable(config, "its watcher " + program + " could not be started");
   }
-  ClusterWaitOptions options{cluster.queue, cluster_timeout_s(config, local), signals.fd()};
+  ClusterWaitOptions options{config.cluster->queue, cluster_timeout_s(config, local), signals.fd()};
   ClusterWait wait = wait_for_cluster_turn(report[0], options, display);
   ::close(report[0]);
   switch (wait.outcome) {
@@ -418,7 +402,7 @@ int take_cluster_permit(const Config& config, const ClusterLaunch& cluster,
     case ClusterWait::Outcome::interrupted:
       break;
   }
-  return cluster_wait_ended(config, cluster, wait, local, request, signals);
+  return cluster_wait_ended(config, wait, local, request, signals);
 }
 
 // Waits for a slot (or fails open) and becomes vitest; returns only with the shim's own status.
@@ -440,8 +424,7 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
               launch.command_line,
               config.priority,
               static_cast<std::uint64_t>(config.priority_max_age_s * 1000),
-              launch_estimate(config, queue_path,
-                              vitest_location(launch, vitest))};
+              launch_estimate(config, queue_path, vitest_location(launch, vitest))};
   WaitDisplay display(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
   AcquireOptions options{config.timeout_s, config.per_agent, signals.fd()};
   ProcTreeMemory holder_memory;
@@ -458,11 +441,10 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
   }
   const bool admitted = acquired && acquired->outcome == Acquired::Outcome::admitted;
   // Under a cluster the run's watcher starts here, before exec: it takes the cluster permit.
-  const ClusterLaunch cluster = cluster_launch(env);
-  if (admitted && cluster.requested) {
+  if (admitted && config.cluster) {
     watch_request.admitted_at_ms = unix_now_ms();
-    if (int status = take_cluster_permit(config, cluster, watch_request, *acquired, display,
-                                         signals, vitest);
+    if (int status =
+            take_cluster_permit(config, watch_request, *acquired, display, signals, vitest);
         status != 0) {
       return status;
     }
@@ -473,7 +455,7 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
   // flushed line by line, and exec drops the table mapping with the rest of this process's
   // memory, where unmapping it first costs a TLB flush on every CPU this process ran on.
   signals.restore();
-  if (admitted && !cluster.requested) start_watching(config, acquired, std::move(watch_request));
+  if (admitted && !config.cluster) start_watching(config, acquired, std::move(watch_request));
   exec_vitest(vitest);
 }
 
@@ -517,8 +499,7 @@ int run_shim_unguarded(int argc, char** argv, std::string& fallback) {
         " to queue it");
   }
   if (config->disable || privileged || inside_holder_tree(*config)) exec_vitest(vitest);
-  auto version =
-      detect_vitest_version(vitest_location(launch, vitest));
+  auto version = detect_vitest_version(vitest_location(launch, vitest));
   if (is_informational(launch.args, version)) exec_vitest(vitest);
   if (config->single_worker) force_single_worker(version, vitest);
   return run_queued(*config, env, launch, vitest, version);
