@@ -68,8 +68,13 @@ void add_steering(CLI::App& app, VerbRequest& request, std::vector<Verb>& verbs)
   verbs.push_back({cleanup, cleanup_verb});
   auto* limit = app.add_subcommand("limit", "Change how many vitest runs are admitted at once");
   limit->add_option("N", request.limit, "The new limit, 1 to 64")
-      ->required()
       ->check(whole_number_from(1, k_max_limit));
+  limit
+      ->add_option("--cluster", request.cluster_limit,
+                   "Change the cluster queue's limit instead (VQ_CLUSTER), 1 to " +
+                       std::to_string(cluster::k_max_cluster_limit))
+      ->check(whole_number_from(1, cluster::k_max_cluster_limit));
+  limit->require_option(1);
   verbs.push_back({limit, limit_verb});
   verbs.push_back(
       {app.add_subcommand("pause", "Stop admitting new runs (running ones finish)"), pause_verb});

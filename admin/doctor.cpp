@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "cluster_checks.h"
 #include "history_path.h"
 #include "history_store.h"
 #include "queue_choice.h"
@@ -230,8 +231,11 @@ DoctorCheck check_history(const DoctorInputs& in) {
 }  // namespace
 
 std::vector<DoctorCheck> run_doctor(const DoctorInputs& inputs) {
-  return {check_path(inputs), check_preload(inputs), check_real_vitest(inputs), check_queue(inputs),
-          check_history(inputs)};
+  std::vector<DoctorCheck> checks{check_path(inputs), check_preload(inputs),
+                                  check_real_vitest(inputs), check_queue(inputs),
+                                  check_history(inputs)};
+  for (auto& check : cluster_checks(inputs.env)) checks.push_back(std::move(check));
+  return checks;
 }
 
 std::string render_doctor(const std::vector<DoctorCheck>& checks, bool colour) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cleanup.h"
+#include "cluster_limit.h"
 #include "display_text.h"
 #include "doctor.h"
 #include "exit_codes.h"
@@ -304,6 +305,11 @@ int cleanup_verb(const VerbRequest& request) {
 }
 
 int limit_verb(const VerbRequest& request) {
+  if (request.cluster_limit > 0) {
+    int exit_status = k_exit_ok;
+    auto config = load_settings(request, exit_status);
+    return config ? set_cluster_limit(*config, request.cluster_limit) : exit_status;
+  }
   return with_steered_queue(request, request.limit, [&](QueueStore& queue, bool created) {
     return created ? k_exit_ok : do_limit(queue, request.limit);
   });

@@ -15,6 +15,7 @@ struct VerbRequest {
   int interval_ms = 1000;                // status --watch
   int sample_ms = 0;                     // status --sample; 0: none
   int limit = 0;                         // limit N
+  int cluster_limit = 0;                 // limit --cluster N (VQ_CLUSTER's queue)
   bool force = false;                    // reset
   bool orphans = false;                  // cleanup --orphans
   std::string agent_id;                  // run

@@ -32,7 +32,8 @@ std::vector<std::string> member_args(const Member& m) {
           m.command,
           std::to_string(m.pid),
           std::to_string(m.priority),
-          std::to_string(m.age_bound_ms)};
+          std::to_string(m.age_bound_ms),
+          std::to_string(m.per_agent)};
 }
 
 Error unexpected(std::string_view what) {

@@ -26,6 +26,7 @@ struct Member {
   int pid = 0;
   int priority = 1;                // turn_order's levels: 0 low .. 3 urgent
   std::uint64_t age_bound_ms = 0;  // 0: no age bonus
+  int per_agent = 0;               // VQ_PER_AGENT across hosts, for an explicit agent id; 0: no cap
 };
 
 struct Permit {

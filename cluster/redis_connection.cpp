@@ -111,7 +111,7 @@ Result<Done> RedisConnection::connect() {
     return check_server();
   }();
   if (!handshake) {
-    redisFree(m_context);
+    if (m_context != nullptr) redisFree(m_context);  // a failed exchange has freed it already
     m_context = nullptr;
     return handshake.error();
   }

@@ -1,4 +1,4 @@
--- ARGV[3]: ticket, ARGV[4]: the epoch it joined in, ARGV[5..10]: its member fields.
+-- ARGV[3]: ticket, ARGV[4]: the epoch it joined in, ARGV[5..11]: its member fields.
 -- Returns {1, "<token> <epoch>"} when admitted, {0, ahead, ms of grace left} while waiting,
 -- {-1, ""} when the ticket expired (its heartbeats stopped).
 local epoch = current_epoch()

@@ -1,4 +1,4 @@
--- ARGV[3..8]: host, agent, command, pid, priority, age bound (ms). Returns {ticket, epoch}.
+-- ARGV[3..9]: host, agent, command, pid, priority, age bound (ms), per-agent cap (0: none). Returns {ticket, epoch}.
 local epoch = current_epoch()
 reclaim()
 local ticket = redis.call('INCR', key('tickets'))

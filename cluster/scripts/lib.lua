@@ -21,6 +21,15 @@ local function current_epoch()
   epoch = clock[1] .. '.' .. clock[2]
   redis.call('SET', key('epoch'), epoch)
   redis.call('SET', key('grace'), now + ttl)
+  -- Tickets and tokens of an epoch start at ten per millisecond of server time, above any an
+  -- earlier epoch handed out (unless it averaged ten a millisecond): waiters and holders that
+  -- come back keep their numbers, unique, and returning waiters stay ahead of newcomers. Kept
+  -- below 1e14, so Lua's %.14g prints them whole.
+  for _, counter in ipairs({ 'tickets', 'tokens' }) do
+    if (tonumber(redis.call('GET', key(counter))) or 0) < now * 10 then
+      redis.call('SET', key(counter), now * 10)
+    end
+  end
   return epoch
 end
 
@@ -73,6 +82,17 @@ local function line()
   return entries
 end
 
+-- How many permits runs of `agent` hold, for VQ_PER_AGENT's cap across hosts.
+local function holders_of(agent)
+  local count = 0
+  for _, token in ipairs(redis.call('ZRANGE', key('holders'), 0, -1)) do
+    if redis.call('HGET', key('holder:' .. token), 'agent') == agent then
+      count = count + 1
+    end
+  end
+  return count
+end
+
 -- Moves waiters from the head of the line to the holders while there is room, and hands each
 -- its permit ("<token> <epoch>") through its own wake list, where it is blocked in BLPOP.
 local function admit()
@@ -86,18 +106,22 @@ local function admit()
       break
     end
     local w = key('waiter:' .. entry.ticket)
-    local member = redis.call('HGETALL', w)
-    local lease = tonumber(redis.call('HGET', w, 'ttl')) or ttl
-    local token = redis.call('INCR', key('tokens'))
-    local h = key('holder:' .. token)
-    redis.call('HSET', h, unpack(member))
-    redis.call('HSET', h, 'ticket', entry.ticket, 'token', token, 'since', now)
-    redis.call('ZADD', key('holders'), now + lease, token)
-    redis.call('ZREM', key('waiters'), entry.ticket)
-    redis.call('DEL', w)
-    redis.call('LPUSH', key('wake:' .. entry.ticket), token .. ' ' .. epoch)
-    redis.call('PEXPIRE', key('wake:' .. entry.ticket), lease * 2)
-    room = room - 1
+    -- A waiter whose agent is at its cap is passed over; the next in line may go.
+    local cap = tonumber(redis.call('HGET', w, 'per_agent')) or 0
+    if cap <= 0 or holders_of(redis.call('HGET', w, 'agent')) < cap then
+      local member = redis.call('HGETALL', w)
+      local lease = tonumber(redis.call('HGET', w, 'ttl')) or ttl
+      local token = redis.call('INCR', key('tokens'))
+      local h = key('holder:' .. token)
+      redis.call('HSET', h, unpack(member))
+      redis.call('HSET', h, 'ticket', entry.ticket, 'token', token, 'since', now)
+      redis.call('ZADD', key('holders'), now + lease, token)
+      redis.call('ZREM', key('waiters'), entry.ticket)
+      redis.call('DEL', w)
+      redis.call('LPUSH', key('wake:' .. entry.ticket), token .. ' ' .. epoch)
+      redis.call('PEXPIRE', key('wake:' .. entry.ticket), lease * 2)
+      room = room - 1
+    end
   end
 end
 
@@ -110,6 +134,7 @@ end
 
 local function member_fields(first)
   return 'host', ARGV[first], 'agent', ARGV[first + 1], 'command', ARGV[first + 2],
-    'pid', ARGV[first + 3], 'priority', ARGV[first + 4], 'age_bound', ARGV[first + 5]
+    'pid', ARGV[first + 3], 'priority', ARGV[first + 4], 'age_bound', ARGV[first + 5],
+    'per_agent', ARGV[first + 6]
 end
 

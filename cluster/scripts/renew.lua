@@ -1,4 +1,4 @@
--- ARGV[3]: token, ARGV[4]: the permit's epoch, ARGV[5]: ticket, ARGV[6..11]: member fields.
+-- ARGV[3]: token, ARGV[4]: the permit's epoch, ARGV[5]: ticket, ARGV[6..12]: member fields.
 -- Returns {'renewed' | 'reregistered' | 'lost', the current epoch}.
 local epoch = current_epoch()
 reclaim()

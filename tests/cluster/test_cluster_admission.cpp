@@ -207,3 +207,74 @@ TEST(ClusterAdmission, AHandoffToABlockedWaiterCostsAFewCommandsAndNoPolling) {
   ::close(report[0]);
   ::close(command[1]);
 }
+
+TEST(ClusterAdmission, LevelsAndTheAgeBonusOrderTheLineAsLocally) {
+  if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  auto settings = settings_for(*server, 2, 1);
+  auto holder = cluster::ClusterQueue::connect(settings);
+  ASSERT_TRUE(holder);
+  auto held = holder->join(member_named("holder"));
+  ASSERT_TRUE(held);
+  auto permit = wait_for_permit(*holder, *held, 5s);
+  ASSERT_TRUE(permit);
+  // Arrival: a low waiter whose age bound is 1 s, then a normal one, then a high one.
+  auto waiter = [&](const std::string& agent, int level, std::uint64_t bound_ms) {
+    auto queue = cluster::ClusterQueue::connect(settings);
+    auto member = member_named(agent);
+    member.priority = level;
+    member.age_bound_ms = bound_ms;
+    auto ticket = queue->join(member);
+    return std::make_pair(std::move(*queue), *ticket);
+  };
+  auto low = waiter("low", 0, 1000);
+  auto normal = waiter("normal", 1, 0);
+  auto high = waiter("high", 2, 0);
+  auto order = [&] {
+    std::vector<std::string> agents;
+    auto snapshot = holder->snapshot();
+    for (const auto& w : snapshot->waiters) agents.push_back(w.member.agent);
+    return agents;
+  };
+  EXPECT_EQ(order(), (std::vector<std::string>{"high", "normal", "low"}));
+  // Half the bound: low has gained one level, level with normal, and arrived first.
+  std::this_thread::sleep_for(550ms);
+  EXPECT_EQ(order(), (std::vector<std::string>{"high", "low", "normal"}));
+  std::this_thread::sleep_for(500ms);  // the whole bound: at high, before the later high
+  EXPECT_EQ(order(), (std::vector<std::string>{"low", "high", "normal"}));
+  ASSERT_TRUE(holder->release(*permit));
+  auto turn = low.first.wait_turn(low.second, 0ms);
+  ASSERT_TRUE(turn);
+  EXPECT_TRUE(turn->permit) << "the head of the line's order was admitted";
+}
+
+TEST(ClusterAdmission, APerAgentCapHoldsAcrossHostsAndTheNextInLineGoes) {
+  if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  auto settings = settings_for(*server, 2, 3);
+  // Past the fresh queue's grace first, so that nobody waits long enough to need heartbeats.
+  auto starter = cluster::ClusterQueue::connect(settings_for(*server, 1, 3));
+  ASSERT_TRUE(starter && starter->snapshot());
+  std::this_thread::sleep_for(1100ms);
+  auto run = [&](const std::string& agent, const std::string& host) {
+    auto queue = cluster::ClusterQueue::connect(settings);
+    auto member = member_named(agent);
+    member.host = host;
+    member.per_agent = 1;
+    auto ticket = queue->join(member);
+    return std::make_pair(std::move(*queue), *ticket);
+  };
+  auto x_on_a = run("x", "host-a");
+  auto x_on_b = run("x", "host-b");
+  auto y_on_b = run("y", "host-b");
+  auto first = wait_for_permit(x_on_a.first, x_on_a.second, 5s);
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(wait_for_permit(y_on_b.first, y_on_b.second, 1s)) << "passed the capped x";
+  auto capped = x_on_b.first.wait_turn(x_on_b.second, 0ms);
+  ASSERT_TRUE(capped);
+  EXPECT_FALSE(capped->permit) << "x already runs on host-a: room left, but x is at its cap";
+  ASSERT_TRUE(x_on_a.first.release(*first));
+  EXPECT_TRUE(wait_for_permit(x_on_b.first, x_on_b.second, 1s));
+}

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <fstream>
 
 #include "cluster_test_support.h"
 
@@ -107,7 +108,7 @@ TEST(ClusterConnect, AWrongPasswordNamesThePasswordFile) {
 
 TEST(ClusterConnect, AnAclUserWithAWrongPasswordIsNamed) {
   if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
-  auto server = RedisServer::start(RedisOptions{"", {"ci on >ci-secret ~{vq:*} +@all"}, false});
+  auto server = RedisServer::start(RedisOptions{"", {"ci on >ci-secret ~{vq:* +@all"}, false});
   ASSERT_TRUE(server) << server.error().message;
   std::string error = connect_error(settings_for(**server, 1, 1, "ci:not-it"));
   EXPECT_NE(error.find("refused the password of user ci"), std::string::npos) << error;
@@ -131,4 +132,50 @@ TEST(ClusterConnect, PersistenceOffIsWarnedAbout) {
   auto durable = cluster::ClusterQueue::connect(settings_for(**durable_server));
   ASSERT_TRUE(durable);
   EXPECT_FALSE(durable->persistence_warning());
+}
+
+namespace {
+
+// The ACL line docs/SECURITY.md gives, as redis-server's --user takes it.
+std::string documented_acl_rule(const std::string& password) {
+  std::ifstream page(std::string(VQ_SOURCE_DIR) + "/docs/SECURITY.md");
+  std::string line;
+  while (std::getline(page, line)) {
+    if (!line.starts_with("user vq on >CHANGE-ME ")) continue;
+    line = line.substr(5);
+    line.replace(line.find(">CHANGE-ME"), 10, ">" + password);
+    return line;
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(ClusterConnect, TheDocumentedAclUserCanRunTheWholeQueue) {
+  if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
+  std::string rule = documented_acl_rule("acl-pw");
+  ASSERT_FALSE(rule.empty()) << "docs/SECURITY.md has no 'user vq on >CHANGE-ME …' line";
+  auto server = RedisServer::start(RedisOptions{"", {rule}, false});
+  ASSERT_TRUE(server) << server.error().message;
+  auto settings = settings_for(**server, 1, 1, "vq:acl-pw");
+  auto queue = cluster::ClusterQueue::connect(settings);
+  ASSERT_TRUE(queue) << queue.error().message;
+  auto ticket = queue->join(member_named("acl"));
+  ASSERT_TRUE(ticket) << ticket.error().message;
+  auto permit = wait_for_permit(*queue, *ticket, std::chrono::seconds(5));
+  ASSERT_TRUE(permit);
+  auto renewal = queue->renew(*permit);
+  ASSERT_TRUE(renewal) << renewal.error().message;
+  EXPECT_EQ(*renewal, cluster::Renewal::renewed);
+  auto snapshot = queue->snapshot();
+  ASSERT_TRUE(snapshot) << snapshot.error().message;
+  EXPECT_EQ(snapshot->holders.size(), 1u);
+  auto facts = queue->server_facts();
+  ASSERT_TRUE(facts) << facts.error().message;
+  EXPECT_GE(facts->major_version, 7);
+  EXPECT_TRUE(queue->set_limit(2));
+  EXPECT_TRUE(queue->release(*permit));
+  auto second = queue->join(member_named("acl-2"));
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(queue->leave(*second));
 }

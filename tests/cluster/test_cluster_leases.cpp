@@ -190,3 +190,38 @@ TEST(ClusterLeases, RestartedEmptyTheHoldersReRegisterBeforeAnyoneNewIsAdmitted)
   ::close(report[0]);
   ::close(command[1]);
 }
+
+TEST(ClusterLeases, AWaiterFromBeforeARestartKeepsItsPlaceAheadOfNewcomers) {
+  if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  auto settings = settings_for(*server, 1, 1);
+  auto holder = joined(settings, "holder");
+  auto permit = wait_for_permit(holder.queue, holder.ticket, 5s);
+  ASSERT_TRUE(permit);
+  auto early = joined(settings, "early");
+  ASSERT_TRUE(early.queue.wait_turn(early.ticket, 0ms));
+
+  ASSERT_TRUE(server->restart());
+  auto late = joined(settings, "late");
+  EXPECT_GT(late.ticket, early.ticket) << "a newcomer's ticket is above the earlier epoch's";
+  // The first call of each after the restart may find its connection gone; the next reconnects.
+  for (int beat = 0; beat < 6; ++beat) {
+    std::this_thread::sleep_for(200ms);
+    (void)holder.queue.renew(*permit);
+    (void)early.queue.wait_turn(early.ticket, 0ms);
+    (void)late.queue.wait_turn(late.ticket, 0ms);
+  }
+  auto snapshot = late.queue.snapshot();
+  ASSERT_TRUE(snapshot);
+  ASSERT_EQ(snapshot->holders.size(), 1u);
+  EXPECT_EQ(snapshot->holders[0].token, permit->token) << "re-registered under its own token";
+  std::vector<std::string> line;
+  for (const auto& waiter : snapshot->waiters) line.push_back(waiter.member.agent);
+  EXPECT_EQ(line, (std::vector<std::string>{"early", "late"}));
+  ASSERT_TRUE(holder.queue.release(*permit));
+  EXPECT_TRUE(wait_for_permit(early.queue, early.ticket, 2s));
+  auto late_turn = late.queue.wait_turn(late.ticket, 0ms);
+  ASSERT_TRUE(late_turn);
+  EXPECT_FALSE(late_turn->permit);
+}
