@@ -46,13 +46,15 @@ bool exited(int pidfd) {
   return ::poll(&watched, 1, 0) != 0;
 }
 
-cluster::Member member_of(const cluster::ClusterSettings& settings, const WatchRequest& request) {
+cluster::Member member_of(const cluster::ClusterSettings& settings, const WatchRequest& request,
+                          int per_agent) {
   cluster::Member me;
   me.host = settings.host_name;
   me.agent = request.agent;
   me.command = request.command;
   me.pid = request.pid;
   me.priority = request.priority;
+  me.per_agent = per_agent;
   return me;
 }
 
@@ -104,14 +106,14 @@ void hand_over(ClusterEntry& entry, const WatchRequest& request, int pidfd) {
 }  // namespace
 
 ClusterEntry enter_cluster(const cluster::ClusterSettings& settings, const WatchRequest& request,
-                           int pidfd) {
+                           int pidfd, int per_agent) {
   ClusterEntry entry;
   auto queue = cluster::ClusterQueue::connect(settings);
   if (!queue) {
     entry.shim_gone = !unreachable(request.report_fd, queue.error().message);
     return entry;
   }
-  auto ticket = queue->join(member_of(settings, request));
+  auto ticket = queue->join(member_of(settings, request, per_agent));
   if (!ticket) {
     entry.shim_gone = !unreachable(request.report_fd, ticket.error().message);
     return entry;

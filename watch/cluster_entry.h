@@ -7,9 +7,9 @@
 
 #include <optional>
 
+#include "cluster_permit.h"
 #include "cluster_queue.h"
 #include "cluster_settings.h"
-#include "cluster_permit.h"
 #include "watch_request.h"
 
 namespace vq::watch {
@@ -21,8 +21,10 @@ struct ClusterEntry {
   std::optional<cluster::Permit> permit;
 };
 
-// `pidfd` is the shim's (readable once it exited); reports go to request.report_fd.
+// `pidfd` is the shim's (readable once it exited); reports go to request.report_fd. `per_agent`
+// caps the runs of this run's agent across hosts (VQ_PER_AGENT for an explicit VQ_AGENT_ID;
+// 0: no cap).
 ClusterEntry enter_cluster(const cluster::ClusterSettings& settings, const WatchRequest& request,
-                           int pidfd);
+                           int pidfd, int per_agent);
 
 }  // namespace vq::watch

@@ -73,7 +73,9 @@ int run_cluster_watcher(const WatchRequest& request, const Config& config) {
   auto exit = request.pidfd >= 0 ? ExitWatch::adopt(request.pidfd, request.pid, request.start_time)
                                  : ExitWatch::open(request.pid, request.start_time);
   if (!exit) return tell_unreachable(request, "vq-watch could not watch the run");
-  ClusterEntry entry = enter_cluster(*config.cluster, request, exit->pidfd());
+  // Capped only for an explicit agent id, as the local queue caps.
+  const int per_agent = config.agent_id ? config.per_agent : 0;
+  ClusterEntry entry = enter_cluster(*config.cluster, request, exit->pidfd(), per_agent);
   ::close(request.report_fd);
   // A wait that ended without the run is recorded by the shim's record-mode watcher; a run the
   // shim refuses without the cluster never starts.

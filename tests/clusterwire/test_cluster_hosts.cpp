@@ -198,5 +198,19 @@ TEST_F(ClusterHostsTest, ServerKilledMidStormAndRestartedEmptyKeepsTheLiveSideWi
   EXPECT_LE(live_overlap, 3);
 }
 
+TEST_F(ClusterHostsTest, ThePerAgentCapHoldsAcrossHosts) {
+  // Cluster limit 3, but one explicit agent on two hosts with VQ_PER_AGENT=1: one at a time.
+  std::vector<Process> runs;
+  for (int i = 0; i < 4; ++i) {
+    const std::string host = k_hosts[i % 2];
+    runs.emplace_back(
+        host_launch(host, host + "-" + std::to_string(i),
+                    {{"FAKE_SLEEP_MS", "150"}, {"VQ_AGENT_ID", "ci-7"}, {"VQ_PER_AGENT", "1"}}));
+  }
+  for (auto& run : runs) ASSERT_TRUE(run.wait(30s));
+  EXPECT_EQ(records().size(), 8u);
+  EXPECT_EQ(max_overlap(records()), 1) << read_file(record_path());
+}
+
 }  // namespace
 }  // namespace vq::mp
