@@ -104,5 +104,22 @@ TEST_F(ClusterHostsTest, StatusSaysARunsPermitWasLostAfterItsKeeperStoppedPastTh
   EXPECT_FALSE(run.has_exited()) << "the run goes on";
 }
 
+TEST_F(ClusterHostsTest, AServerBehindAPasswordAdmitsAndStatusNeverShowsThePassword) {
+  test::RedisOptions options;
+  options.password = "s3cret-pw";
+  auto guarded = test::RedisServer::start(options);
+  ASSERT_TRUE(guarded) << guarded.error().message;
+  m_url = (*guarded)->url(":s3cret-pw");
+  Process run(host_launch("a", "run", {{"FAKE_SLEEP_MS", "100"}}));
+  ASSERT_TRUE(run.wait(30s));
+  EXPECT_TRUE(ran_with_permit("run")) << run.stderr_text();
+  nlohmann::json status = status_of(*this, host_env("a"));
+  ASSERT_TRUE(status.is_object());
+  EXPECT_EQ(status["cluster"]["reachable"], true) << status.dump(2);
+  EXPECT_EQ(status.dump().find("s3cret-pw"), std::string::npos) << status.dump(2);
+  EXPECT_NE(status["cluster"]["url"].get<std::string>().find("***"), std::string::npos);
+  EXPECT_EQ(run.stderr_text().find("s3cret-pw"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vq::mp
