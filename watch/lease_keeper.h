@@ -13,9 +13,9 @@
 #include <optional>
 #include <thread>
 
+#include "cluster_permit.h"
 #include "cluster_queue.h"
 #include "cluster_settings.h"
-#include "cluster_permit.h"
 
 namespace vq::watch {
 

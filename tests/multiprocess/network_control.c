@@ -3,7 +3,7 @@
 #include <hiredis/hiredis.h>
 
 int main(void) {
-  redisContext *context = redisConnect("127.0.0.1", 1);
+  redisContext* context = redisConnect("127.0.0.1", 1);
   if (context != NULL) redisFree(context);
   return 0;
 }
