@@ -32,7 +32,8 @@ json run_json(const RunRecord& run) {
           {"cpu_time_ms", maybe(run.cpu_time_ms)},
           {"end", std::string(history::end_name(run.end))},
           {"end_code", run.end_code},
-          {"end_text", std::string(history::describe(run.end, run.end_code))}};
+          {"end_text", std::string(history::describe(run.end, run.end_code))},
+          {"cluster_permit", run.cluster_permit}};
 }
 
 json spread_json(const Spread& spread) {

@@ -68,6 +68,55 @@ void add_wait_reason(Json& entry, const WaitingRun& run) {
                        : Json(nullptr);
 }
 
+Json member_json(const cluster::Member& member) {
+  return Json{{"host", text(member.host)},
+              {"agent", text(member.agent)},
+              {"pid", member.pid},
+              {"command", text(member.command)}};
+}
+
+// Issue 19's section: null without VQ_CLUSTER.
+Json cluster_json(const StatusReport& report) {
+  if (!report.cluster) return nullptr;
+  const ClusterStatus& status = *report.cluster;
+  Json out{{"url", text(status.url)},
+           {"queue", text(status.queue)},
+           {"host", text(status.host_name)},
+           {"reachable", status.snapshot.has_value()},
+           {"error", status.snapshot ? Json(nullptr) : text(status.error)},
+           {"degraded", status.degraded}};
+  if (!status.snapshot) return out;
+  const cluster::ClusterSnapshot& snapshot = *status.snapshot;
+  out["limit"] = snapshot.limit;
+  out["holders"] = Json::array();
+  for (const cluster::HolderView& holder : snapshot.holders) {
+    Json entry = member_json(holder.member);
+    entry["ticket"] = holder.ticket;
+    entry["token"] = holder.token;
+    entry["since_ms"] = holder.since_ms;
+    entry["expires_ms"] = holder.expires_ms;
+    entry["permit"] = std::string(permit_name(holder_permit(status, report, holder)));
+    out["holders"].push_back(std::move(entry));
+  }
+  out["waiters"] = Json::array();
+  for (const cluster::WaiterView& waiter : snapshot.waiters) {
+    Json entry = member_json(waiter.member);
+    entry["position"] = out["waiters"].size() + 1;
+    entry["ticket"] = waiter.ticket;
+    entry["since_ms"] = waiter.since_ms;
+    out["waiters"].push_back(std::move(entry));
+  }
+  out["permits_lost"] = snapshot.permits_lost;
+  out["persistent"] = snapshot.persistent;
+  return out;
+}
+
+// A local run's cluster permit as its keeper last published it; null without a cluster.
+Json permit_json(const ActiveRun& run) {
+  PermitState state = run.live ? permit_from_number(run.live->cluster_permit) : PermitState::none;
+  return state == PermitState::none ? Json(nullptr) : Json(std::string(permit_name(state)));
+}
+
 }  // namespace
 
 Json status_json(const StatusReport& report) {
@@ -104,6 +153,7 @@ Json status_json(const StatusReport& report) {
     entry["memory_estimate_bytes"] =
         run.has_record && run.estimate_bytes > 0 ? Json(run.estimate_bytes) : Json(nullptr);
     entry["workers"] = run.workers ? Json(*run.workers) : Json(nullptr);
+    entry["cluster_permit"] = permit_json(run);
     out["active"].push_back(std::move(entry));
   }
   out["waiting"] = Json::array();
@@ -147,6 +197,7 @@ Json status_json(const StatusReport& report) {
                                     {"holder_pid", leftover.holder.pid},
                                     {"command", text(leftover.command)}});
   }
+  out["cluster"] = cluster_json(report);
   return out;
 }
 

@@ -198,4 +198,9 @@ void add_live_figures(StatusReport& report, const QueueDir& dir) {
   }
 }
 
+void add_cluster_status(StatusReport& report,
+                        const std::optional<cluster::ClusterSettings>& settings) {
+  if (settings) report.cluster = collect_cluster_status(*settings, report);
+}
+
 }  // namespace vq::admin

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster_status.h"
 #include "leftovers.h"
 #include "live_figures.h"
 #include "process_tree_usage.h"
@@ -89,6 +90,7 @@ struct StatusReport {
   int unrecorded_waiters = 0;       // live waiter marks without a record (table damaged or rebuilt)
   std::vector<Leftover> leftovers;  // processes of ended runs still alive (find_leftovers)
   std::uint64_t taken_ms = 0;
+  std::optional<ClusterStatus> cluster;  // VQ_CLUSTER set: the cluster queue (add_cluster_status)
 };
 
 // Reads the table and the locks under the update lock (held for a copy, microseconds), then
@@ -107,6 +109,11 @@ void add_usage(StatusReport& report, const ProcessSnapshot& now,
 // Fills each active run's live figures from its watcher's entry in the queue's live figures
 // file (matched by slot, pid and start time); runs without a watcher keep none.
 void add_live_figures(StatusReport& report, const QueueDir& dir);
+
+// Under VQ_CLUSTER (`settings` set), the cluster section: after add_live_figures, whose permit
+// states it reads. Without a cluster it leaves `report.cluster` empty.
+void add_cluster_status(StatusReport& report,
+                        const std::optional<cluster::ClusterSettings>& settings);
 
 // Why a record naming (pid, start_time) that no longer holds its lock is stale.
 std::string stale_reason(StaleRecord::Kind kind, pid_t pid, std::uint64_t start_time);

@@ -149,6 +149,55 @@ std::string memory_text(const ActiveRun& run) {
 
 // Every text from a record (or a path) goes through display_text: another group member's
 // record must not move the cursor, retitle the terminal or forge a line.
+namespace {
+
+std::string member_text(const cluster::Member& member) {
+  return display_text(member.host) + ": PID " + std::to_string(member.pid) +
+         " (Agent: " + display_text(member.agent) + ")";
+}
+
+// Issue 19's section, under VQ_CLUSTER only.
+std::string cluster_section(const StatusReport& report, const Painter& paint) {
+  if (!report.cluster) return "";
+  const ClusterStatus& status = *report.cluster;
+  std::string out = "\nCluster: " + display_text(status.url) +
+                    " (this host: " + display_text(status.host_name) + ")\n";
+  if (!status.snapshot) {
+    return out + "  " +
+           paint.bad("degraded: unreachable: " + display_text(status.error) +
+                     " — runs start with this machine's limit only; check VQ_CLUSTER and the "
+                     "Redis server") +
+           "\n";
+  }
+  const cluster::ClusterSnapshot& snapshot = *status.snapshot;
+  out += "  Permits: " + std::to_string(snapshot.holders.size()) + "/" +
+         std::to_string(snapshot.limit) +
+         ", lost so far: " + std::to_string(snapshot.permits_lost) + "\n";
+  if (status.degraded) {
+    out += "  " + paint.warn("degraded: a run here goes on with this machine's limit only") + "\n";
+  }
+  out += "  Holders:\n";
+  if (snapshot.holders.empty()) out += "    (none)\n";
+  for (const cluster::HolderView& holder : snapshot.holders) {
+    out += "    " + member_text(holder.member) + " permit " +
+           std::string(permit_name(holder_permit(status, report, holder))) + "\n";
+  }
+  out += "  Waiting (in order):\n";
+  if (snapshot.waiters.empty()) out += "    (none)\n";
+  int position = 0;
+  for (const cluster::WaiterView& waiter : snapshot.waiters) {
+    out += "    #" + std::to_string(++position) + " " + member_text(waiter.member) + "\n";
+  }
+  return out;
+}
+
+std::string permit_text(const ActiveRun& run) {
+  PermitState state = run.live ? permit_from_number(run.live->cluster_permit) : PermitState::none;
+  return state == PermitState::none ? "" : ", Cluster permit: " + std::string(permit_name(state));
+}
+
+}  // namespace
+
 std::string render_status_text(const StatusReport& report, const TextStyle& style) {
   Painter paint(style);
   std::string out;
@@ -179,7 +228,7 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
     if (run.has_record) {
       line("  PID " + std::to_string(run.pid) + " (Agent: " + display_text(run.agent) +
            ", Started: " + format_local_time(run.admitted_ms) +
-           ", Runtime: " + format_duration(run.runtime_s) + usage + ")");
+           ", Runtime: " + format_duration(run.runtime_s) + usage + permit_text(run) + ")");
       line("    " + display_text(run.cwd) + ": " + display_text(run.command));
       if (!run.lock_seen) {
         line("    " + paint.warn("[its slot lock is on a lock file that was removed or replaced: "
@@ -213,6 +262,7 @@ std::string render_status_text(const StatusReport& report, const TextStyle& styl
          paint.warn("[no record: re-registering after a table rebuild]"));
   }
   out += record_sections(report, paint);
+  out += cluster_section(report, paint);
   line("");
   line("Queue directory: " + display_text(report.queue_dir));
   line("Log file: " + (report.log_file.empty() ? "none (group mode keeps no log)"

@@ -60,9 +60,11 @@ int report_failure(const Error& error) {
   return k_exit_unavailable;
 }
 
-int do_status(QueueStore& queue, bool json, bool watch, int interval_ms, int sample_ms) {
+int do_status(QueueStore& queue, bool json, bool watch, int interval_ms, int sample_ms,
+              const std::optional<cluster::ClusterSettings>& cluster) {
   if (watch) {
     WatchOptions options;
+    options.cluster = cluster;
     options.interval = std::chrono::milliseconds(interval_ms);
     options.terminal = ::isatty(STDOUT_FILENO) == 1;
     options.style.colour = wants_colour(STDOUT_FILENO);
@@ -82,6 +84,7 @@ int do_status(QueueStore& queue, bool json, bool watch, int interval_ms, int sam
   add_usage(*report, ProcessSnapshot::take_trees(active_pids(*report)),
             before ? &*before : nullptr);
   add_live_figures(*report, queue.dir());
+  add_cluster_status(*report, cluster);
   report->leftovers = find_leftovers();
   if (json) {
     std::printf("%s\n", status_json(*report).dump(2).c_str());
@@ -285,9 +288,13 @@ int with_steered_queue(const VerbRequest& request, std::optional<int> seed_limit
 }  // namespace
 
 int status_verb(const VerbRequest& request) {
-  return with_queue(request, [&](QueueStore& queue) {
-    return do_status(queue, request.json, request.watch, request.interval_ms, request.sample_ms);
-  });
+  int exit_status = k_exit_ok;
+  auto config = load_settings(request, exit_status);
+  if (!config) return exit_status;
+  auto queue = attach_queue(*config);
+  if (!queue) return queue_unavailable(queue.error());
+  return do_status(*queue, request.json, request.watch, request.interval_ms, request.sample_ms,
+                   config->cluster);
 }
 
 int cleanup_verb(const VerbRequest& request) {

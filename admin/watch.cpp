@@ -50,6 +50,7 @@ std::string frame_text(QueueStore& queue, const WatchOptions& options, ProcessSn
   if (report) {
     add_usage(*report, now, &before);
     add_live_figures(*report, queue.dir());
+    add_cluster_status(*report, options.cluster);
     report->leftovers = find_leftovers();
     text = render_status_text(*report, options.style);
   } else {

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 
+#include "cluster_settings.h"
 #include "queue_store.h"
 #include "status_text.h"
 
@@ -19,6 +21,7 @@ struct WatchOptions {
   bool terminal = false;
   TextStyle style;
   int out_fd = 1;
+  std::optional<cluster::ClusterSettings> cluster;  // VQ_CLUSTER: each frame shows the cluster
 };
 
 // Runs until SIGINT, SIGTERM or SIGHUP; returns the exit status (0).

@@ -96,5 +96,6 @@ void run_memory(const Context& context, Report& report);
 void run_preload_cost(const Context& context, Report& report);
 void run_script_shell_cost(const Context& context, Report& report);
 void run_admin_latency(const Context& context, Report& report);
+void run_cluster(const Context& context, Report& report);
 
 }  // namespace vq::bench

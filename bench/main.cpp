@@ -44,9 +44,10 @@ int main(int argc, char** argv) {
   app.add_flag("--smoke", context.smoke, "tiny counts: checks the suite runs (for CI)");
   app.add_option(
          "--only", only,
-         "scenarios to run (overhead watchers handoff throughput memory preload scriptshell admin)")
+         "scenarios to run (overhead watchers handoff throughput memory preload scriptshell admin "
+         "cluster)")
       ->check(CLI::IsMember({"overhead", "watchers", "handoff", "throughput", "memory", "preload",
-                             "scriptshell", "admin"}));
+                             "scriptshell", "admin", "cluster"}));
   app.add_option("--baseline-shim", context.baseline_shim,
                  "another build's vitest shim, measured beside this one in overhead and handoff "
                  "(bench/run --baseline REV)")
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
     if (wanted("preload")) run_preload_cost(context, report);
     if (wanted("scriptshell")) run_script_shell_cost(context, report);
     if (wanted("admin")) run_admin_latency(context, report);
+    if (wanted("cluster")) run_cluster(context, report);
   } catch (const std::exception& e) {
     std::cerr << "vq_bench: error: " << e.what() << "\n";
     status = 1;

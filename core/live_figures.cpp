@@ -25,6 +25,8 @@ struct Entry {
 };
 static_assert(sizeof(Entry) == 64 && std::atomic<std::uint64_t>::is_always_lock_free);
 constexpr std::uint64_t k_flag_rss = 1;
+constexpr int k_permit_shift = 1;  // flags bits 1-2: the cluster permit
+constexpr std::uint64_t k_permit_mask = 3;
 constexpr std::size_t k_file_size = sizeof(Entry) * k_max_limit;
 
 Entry* entry_at(void* map, int slot) {
@@ -69,7 +71,9 @@ void LiveFiguresFile::write(int slot, const ProcessIdentity& run, const LiveFigu
   entry->peak_memory_bytes.store(figures.peak_memory_bytes, std::memory_order_relaxed);
   entry->cpu_ms.store(figures.cpu_ms, std::memory_order_relaxed);
   entry->sampled_at_ms.store(figures.sampled_at_ms, std::memory_order_relaxed);
-  entry->flags.store(figures.memory_is_rss ? k_flag_rss : 0, std::memory_order_relaxed);
+  const std::uint64_t permit = static_cast<std::uint64_t>(figures.cluster_permit) & k_permit_mask;
+  entry->flags.store((figures.memory_is_rss ? k_flag_rss : 0) | permit << k_permit_shift,
+                     std::memory_order_relaxed);
   entry->sequence.store((sequence | 1) + 3, std::memory_order_release);
 }
 
@@ -86,7 +90,9 @@ std::optional<LiveFigures> LiveFiguresFile::read(int slot, const ProcessIdentity
     figures.peak_memory_bytes = entry->peak_memory_bytes.load(std::memory_order_relaxed);
     figures.cpu_ms = entry->cpu_ms.load(std::memory_order_relaxed);
     figures.sampled_at_ms = entry->sampled_at_ms.load(std::memory_order_relaxed);
-    figures.memory_is_rss = (entry->flags.load(std::memory_order_relaxed) & k_flag_rss) != 0;
+    const std::uint64_t flags = entry->flags.load(std::memory_order_relaxed);
+    figures.memory_is_rss = (flags & k_flag_rss) != 0;
+    figures.cluster_permit = static_cast<int>(flags >> k_permit_shift & k_permit_mask);
     std::atomic_thread_fence(std::memory_order_acquire);
     if (entry->sequence.load(std::memory_order_relaxed) != before) continue;
     if (owner != run) return std::nullopt;

@@ -24,6 +24,9 @@ struct LiveFigures {
   bool memory_is_rss = false;          // PSS unreadable: RSS summed instead
   std::int64_t cpu_ms = 0;             // the tree's CPU time, reaped workers included
   std::int64_t sampled_at_ms = 0;      // unix epoch milliseconds
+  // Under VQ_CLUSTER, the run's cluster permit as its lease keeper last knew it (0 none, 1 held,
+  // 2 lost, 3 local-only: watch/permit_state.h's order); in the entry's spare flag bits.
+  int cluster_permit = 0;
 };
 
 class LiveFiguresFile {

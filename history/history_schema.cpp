@@ -39,6 +39,12 @@ CREATE TABLE IF NOT EXISTS counters (
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 )sql";
 
+// Version 2: the run's cluster permit (issue 19): "" no cluster, held, lost, local-only.
+constexpr const char* k_migrate_v2 = R"sql(
+ALTER TABLE runs ADD COLUMN cluster_permit TEXT NOT NULL DEFAULT '';
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
+)sql";
+
 // The version the file says it has; 0 for a file without the meta table (a new one).
 Result<int> stored_version(SqliteDb& db) {
   auto has_meta = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'meta'");
@@ -62,9 +68,26 @@ Result<int> stored_version(SqliteDb& db) {
   return number;
 }
 
+// Brings a file of `version` (0: new) to this vq's, one step per version.
+int migrate_from(SqliteDb& db, int version) {
+  int code = SQLITE_OK;
+  if (version < 1) code = db.exec(k_create_v1);
+  if (code == SQLITE_OK && version < 2) code = db.exec(k_migrate_v2);
+  return code;
+}
+
+// Under the write lock the version is read again: another process may have brought the file
+// forward between our first read and the lock (ALTER TABLE is not idempotent).
 Result<void> create(SqliteDb& db) {
   int code = db.exec("BEGIN IMMEDIATE");
-  if (code == SQLITE_OK) code = db.exec(k_create_v1);
+  if (code == SQLITE_OK) {
+    auto version = stored_version(db);
+    if (!version) {
+      db.exec("ROLLBACK");
+      return version.error();
+    }
+    if (*version < k_schema_version) code = migrate_from(db, *version);
+  }
   if (code == SQLITE_OK) code = db.exec("COMMIT");
   if (code == SQLITE_OK) return {};
   Error error = db.error("cannot create the tables of the history database", code);
@@ -83,7 +106,7 @@ Result<void> ensure_schema(SqliteDb& db) {
                               ", newer than this vq's " + std::to_string(k_schema_version) +
                               ": use the newer vq, or set VQ_HISTORY to another file");
   }
-  // Version 0 (new file) and, once there are more, older versions are brought forward here.
+  // Version 0 (new file) and older versions are brought forward here.
   return create(db);
 }
 

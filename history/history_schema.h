@@ -7,7 +7,7 @@
 
 namespace vq::history {
 
-inline constexpr int k_schema_version = 1;
+inline constexpr int k_schema_version = 2;
 
 // Makes `db` a history database of this version: creates the tables in a new (empty) file,
 // migrates an older version forward, and refuses a newer version (a newer vq wrote it; this

@@ -16,8 +16,8 @@ namespace {
 constexpr const char* k_insert_run = R"sql(
 INSERT INTO runs (queue_dir, host, agent, cwd, project, command, vitest_version, priority, pid,
                   queued_at_ms, admitted_at_ms, ended_at_ms, peak_memory_bytes, peak_is_rss,
-                  cpu_time_ms, end_kind, end_code)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql";
+                  cpu_time_ms, end_kind, end_code, cluster_permit)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql";
 
 constexpr const char* k_add_counter = R"sql(
 INSERT INTO counters (family, labels, value) VALUES (?, ?, ?)
@@ -26,7 +26,7 @@ ON CONFLICT (family, labels) DO UPDATE SET value = value + excluded.value)sql";
 constexpr const char* k_select_runs = R"sql(
 SELECT queue_dir, host, agent, cwd, project, command, vitest_version, priority, pid,
        queued_at_ms, admitted_at_ms, ended_at_ms, peak_memory_bytes, peak_is_rss,
-       cpu_time_ms, end_kind, end_code
+       cpu_time_ms, end_kind, end_code, cluster_permit
 FROM runs
 WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR agent = ?2) AND (?3 IS NULL OR ended_at_ms >= ?3)
 ORDER BY ended_at_ms DESC, id DESC LIMIT ?4)sql";
@@ -43,7 +43,7 @@ void bind_run(Statement& insert, const RunRecord& run) {
   insert.bind(10, run.queued_at_ms).bind(11, run.admitted_at_ms).bind(12, run.ended_at_ms);
   insert.bind(13, run.peak_memory_bytes).bind(14, std::int64_t{run.peak_is_rss});
   insert.bind(15, run.cpu_time_ms).bind(16, end_name(run.end));
-  insert.bind(17, std::int64_t{run.end_code});
+  insert.bind(17, std::int64_t{run.end_code}).bind(18, run.cluster_permit);
 }
 
 RunRecord read_run(const Statement& row) {
@@ -65,6 +65,7 @@ RunRecord read_run(const Statement& row) {
   run.cpu_time_ms = row.maybe_integer(14);
   run.end = end_from_name(row.text(15));
   run.end_code = static_cast<int>(row.integer(16));
+  run.cluster_permit = row.text(17);
   return run;
 }
 

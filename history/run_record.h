@@ -42,6 +42,9 @@ struct RunRecord {
   std::optional<std::int64_t> cpu_time_ms;        // the tree's, reaped workers included
   RunEnd end = RunEnd::unknown;
   int end_code = 0;  // exit status (exited) or signal number (signaled, oom_killed)
+  // Under VQ_CLUSTER, the run's cluster permit at its end: "held", "lost" (expired or fenced
+  // while the run went on), "local-only" (no cluster queue reachable); "" without a cluster.
+  std::string cluster_permit;
 };
 
 // Milliseconds the run waited: queued to admitted, or queued to ended for a run never admitted.

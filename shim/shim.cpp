@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "agent.h"
+#include "cluster_wait.h"
 #include "config.h"
 #include "exit_status.h"
 #include "memory_admission.h"
@@ -336,6 +337,76 @@ int settle_wait(const Config& config, const std::string& queue_path, QueueStore&
   return 0;
 }
 
+// No cluster queue for this run: one warning and this machine's limit only, or refuse.
+int cluster_unreachable(const Config& config, const std::string& reason) {
+  if (config.fail_closed) {
+    say("vq: error: the cluster queue (VQ_CLUSTER) is unreachable: " + reason +
+        " — VQ_FAIL_CLOSED=1 refuses to run vitest without it; start or reach the Redis server,"
+        " or unset VQ_CLUSTER");
+    return k_exit_unavailable;
+  }
+  say("vq: warning: the cluster queue (VQ_CLUSTER) is unreachable: " + reason +
+      " — running vitest with this machine's limit only; check VQ_CLUSTER and the Redis server");
+  return 0;
+}
+
+// What is left of VQ_QUEUE_TIMEOUT after the local wait (0 still waits forever).
+double cluster_timeout_s(const Config& config, const Acquired& local) {
+  if (config.timeout_s <= 0) return 0;
+  return std::max(config.timeout_s - local.waited_s, 0.001);
+}
+
+// The cluster wait ended without a permit (timeout, signal): as a local wait would end.
+int cluster_wait_ended(const Config& config, const ClusterWait& wait, Acquired local,
+                       const watch::WatchRequest& request, WaitSignals& signals) {
+  local.waited_s += wait.waited_s;
+  local.outcome = wait.outcome == ClusterWait::Outcome::timed_out ? Acquired::Outcome::timed_out
+                                                                  : Acquired::Outcome::interrupted;
+  local.signal = wait.signal;
+  start_watching(config, local, request);
+  if (wait.outcome == ClusterWait::Outcome::timed_out) {
+    say(cluster_gave_up_line(config.cluster->queue, wait));
+    return k_exit_timeout;
+  }
+  signals.restore();
+  return die_by(wait.signal);
+}
+
+// Step: the cluster permit, with the local slot held. vq-watch waits in the cluster queue and
+// reports on a pipe; it stays on as the permit's lease keeper. 0: exec vitest now (admitted,
+// or local-only after the one warning); else the shim's status.
+int take_cluster_permit(const Config& config, watch::WatchRequest request, const Acquired& local,
+                        WaitDisplay& display, WaitSignals& signals, VitestExec& vitest) {
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    return cluster_unreachable(config, "the shim could not make a pipe for vq-watch");
+  }
+  request.mode = watch::WatchRequest::Mode::watch;
+  request.slot = local.slot;
+  request.record = config.watch;
+  const std::string program = watcher_program(config);
+  const bool started = start_watcher(program, request, report[1]);
+  ::close(report[1]);
+  if (!started) {
+    ::close(report[0]);
+    return cluster_unreachable(config, "its watcher " + program + " could not be started");
+  }
+  ClusterWaitOptions options{config.cluster->queue, cluster_timeout_s(config, local), signals.fd()};
+  ClusterWait wait = wait_for_cluster_turn(report[0], options, display);
+  ::close(report[0]);
+  switch (wait.outcome) {
+    case ClusterWait::Outcome::admitted:
+      vitest.environment.set("VQ_CLUSTER_FENCE", std::to_string(wait.token));
+      return 0;
+    case ClusterWait::Outcome::unreachable:
+      return cluster_unreachable(config, wait.reason);
+    case ClusterWait::Outcome::timed_out:
+    case ClusterWait::Outcome::interrupted:
+      break;
+  }
+  return cluster_wait_ended(config, wait, local, request, signals);
+}
+
 // Waits for a slot (or fails open) and becomes vitest; returns only with the shim's own status.
 int run_queued(const Config& config, const EnvLookup& env, const Launch& launch, VitestExec& vitest,
                const std::optional<VitestVersion>& version) {
@@ -375,17 +446,23 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
       status != 0) {
     return status;
   }
-  if (acquired && acquired->outcome == Acquired::Outcome::admitted) {
-    vitest.environment.set("VQ_HOLDER", to_marker(run.self));
+  const bool admitted = acquired && acquired->outcome == Acquired::Outcome::admitted;
+  // Under a cluster the run's watcher starts here, before exec: it takes the cluster permit.
+  if (admitted && config.cluster) {
+    watch_request.admitted_at_ms = unix_now_ms();
+    if (int status =
+            take_cluster_permit(config, watch_request, *acquired, display, signals, vitest);
+        status != 0) {
+      return status;
+    }
   }
+  if (admitted) vitest.environment.set("VQ_HOLDER", to_marker(run.self));
   // The queue is left open on purpose: its descriptors, the log's included, are close-on-exec
   // (the lock descriptor was released above; a test checks what vitest inherits), the log is
   // flushed line by line, and exec drops the table mapping with the rest of this process's
   // memory, where unmapping it first costs a TLB flush on every CPU this process ran on.
   signals.restore();
-  if (acquired && acquired->outcome == Acquired::Outcome::admitted) {
-    start_watching(config, acquired, std::move(watch_request));
-  }
+  if (admitted && !config.cluster) start_watching(config, acquired, std::move(watch_request));
   exec_vitest(vitest);
 }
 

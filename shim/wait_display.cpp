@@ -115,12 +115,14 @@ void WaitDisplay::write_all(const std::string& text) {
 }
 
 void WaitDisplay::draw(const WaitSnapshot& snapshot) {
+  draw(waiting_line(snapshot), snapshot.waited_s);
+}
+
+void WaitDisplay::draw(std::string line, double waited_s) {
   // Seconds first: a line cut to the terminal's width still shows the clock moving.
-  std::string line = waiting_line(snapshot);
   // Built with append: GCC 12 at -O3 warns falsely (-Wrestrict) on `" " + std::string`.
-  line.insert(
-      std::string_view("vq: waiting").size(),
-      std::string(" ").append(std::to_string(static_cast<long>(snapshot.waited_s))).append("s"));
+  line.insert(std::string_view("vq: waiting").size(),
+              std::string(" ").append(std::to_string(static_cast<long>(waited_s))).append("s"));
   // Longer than the terminal, the line would wrap and "\r" could no longer redraw it.
   std::size_t columns = terminal_columns(m_fd) - 1;
   if (line.size() > columns) line = line.substr(0, utf8_prefix_length(line, columns - 3)) + "...";
@@ -136,6 +138,18 @@ void WaitDisplay::on_wait_start(const WaitSnapshot& snapshot) {
   } else {
     write_all(waiting_line(snapshot) + "\n");
   }
+}
+
+void WaitDisplay::start_line(const std::string& line) {
+  if (m_live) {
+    draw(line, 0);
+  } else {
+    write_all(line + "\n");
+  }
+}
+
+void WaitDisplay::show_line(const std::string& line, double waited_s) {
+  if (m_live) draw(line, waited_s);
 }
 
 void WaitDisplay::on_progress(const WaitSnapshot& snapshot) {

@@ -29,9 +29,14 @@ class WaitDisplay : public WaitObserver {
   void on_admitted(double waited_s) override;
   // Clears a live line before another message is printed (timeout, interrupt).
   void finish();
+  // Another tier's wait (the cluster queue's) on the same line: its start (printed once when
+  // stderr is not a terminal) and its updates (redrawn on a terminal only).
+  void start_line(const std::string& line);
+  void show_line(const std::string& line, double waited_s);
 
  private:
   void draw(const WaitSnapshot& snapshot);
+  void draw(std::string line, double waited_s);
   void write_all(const std::string& text);
 
   int m_fd;

@@ -16,8 +16,8 @@
 namespace vq {
 namespace {
 
-constexpr int k_watcher_nice = 10;
-constexpr int k_pidfd_slot = 3;  // the descriptor the watcher finds the run's pidfd on
+constexpr int k_pidfd_slot = 3;   // the descriptor the watcher finds the run's pidfd on
+constexpr int k_report_slot = 4;  // where a cluster watcher finds its report pipe's write end
 
 // Closes every descriptor but `kept` (close_range, Linux 5.9+; else one by one up to the limit).
 // `kept` -1 keeps none.
@@ -35,26 +35,47 @@ void close_all_descriptors_but(int kept) {
   }
 }
 
+// Puts `fd` on `slot`, kept across exec; -1 leaves the slot free.
+void place_descriptor(int fd, int slot) {
+  if (fd < 0) return;
+  if (fd != slot) ::dup2(fd, slot);
+  ::fcntl(slot, F_SETFD, 0);
+}
+
+// The pidfd on 3 and the report pipe on 4, whichever descriptors they arrived on: each is first
+// moved above both slots, so placing one never overwrites the other.
+void place_kept_descriptors(int pidfd, int report_fd) {
+  if (report_fd < 0) {
+    place_descriptor(pidfd, k_pidfd_slot);
+    close_all_descriptors_but(pidfd >= 0 ? k_pidfd_slot : -1);
+    return;
+  }
+  int high_pidfd = pidfd >= 0 ? ::fcntl(pidfd, F_DUPFD, k_report_slot + 1) : -1;
+  int high_report = ::fcntl(report_fd, F_DUPFD, k_report_slot + 1);
+  place_descriptor(high_pidfd, k_pidfd_slot);
+  place_descriptor(high_report, k_report_slot);
+  if (high_pidfd < 0) ::close(k_pidfd_slot);
+  ::close_range(0, 2, 0);
+  if (::close_range(k_report_slot + 1, ~0U, 0) != 0) {
+    for (int fd = k_report_slot + 1; fd < 1024; ++fd) ::close(fd);
+  }
+}
+
 // In the grandchild: detach and become vq-watch. Never returns.
-[[noreturn]] void become_watcher(char** argv, int pidfd, const CpuPin& pin) {
+[[noreturn]] void become_watcher(char** argv, int pidfd, int report_fd, const CpuPin& pin) {
   // Its start (exec) on another CPU than the one the shim goes on with, then on the launcher's
   // CPUs, not the one CPU the shim was pinned to meanwhile.
   pin.move_elsewhere();
   pin.restore();
   ::setsid();
-  // Below vitest when they compete for a core (the watcher's start and its samples), without
-  // being starved the way SCHED_IDLE would be under a run that keeps every core busy.
-  ::setpriority(PRIO_PROCESS, 0, k_watcher_nice);
+  if (report_fd < 0) ::setpriority(PRIO_PROCESS, 0, watch::k_watcher_nice);
   // The shim blocked the signals that end a wait; vq-watch starts with none blocked.
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  // The run's pidfd goes down as descriptor 3, the only one kept (not close-on-exec).
-  if (pidfd >= 0) {
-    if (pidfd != k_pidfd_slot) ::dup2(pidfd, k_pidfd_slot);
-    ::fcntl(k_pidfd_slot, F_SETFD, 0);
-  }
-  close_all_descriptors_but(pidfd >= 0 ? k_pidfd_slot : -1);
+  // The run's pidfd goes down as descriptor 3 (a cluster watcher's report pipe as 4), the only
+  // ones kept (not close-on-exec).
+  place_kept_descriptors(pidfd, report_fd);
   int null_fd = ::open("/dev/null", O_RDWR);  // lands on 0, the lowest free descriptor
   if (null_fd == 0) {
     ::dup2(0, 1);
@@ -77,13 +98,14 @@ std::string watcher_program(const Config& config) {
   return self.substr(0, slash) + "/../vq-watch";
 }
 
-void start_watcher(const std::string& program, const watch::WatchRequest& request) {
-  if (program.empty() || ::access(program.c_str(), X_OK) != 0) return;
+bool start_watcher(const std::string& program, const watch::WatchRequest& request, int report_fd) {
+  if (program.empty() || ::access(program.c_str(), X_OK) != 0) return false;
   // A pidfd of this process (which becomes vitest), opened here so that a run ending before
   // the watcher is up still has its end seen. Without one the watcher opens its own.
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
   watch::WatchRequest passed = request;
   if (pidfd >= 0) passed.pidfd = k_pidfd_slot;
+  if (report_fd >= 0) passed.report_fd = k_report_slot;
   // Built before fork: the children only exec or exit.
   std::vector<std::string> args = watch::to_arguments(passed);
   args.insert(args.begin(), program);
@@ -96,17 +118,23 @@ void start_watcher(const std::string& program, const watch::WatchRequest& reques
   // this CPU meanwhile, so it runs as soon as this process waits (see cpu_pin.h).
   const CpuPin pin = CpuPin::here();
   pid_t middle = ::vfork();
+  if (middle < 0) {
+    pin.restore();
+    if (pidfd >= 0) ::close(pidfd);
+    return false;
+  }
   if (middle == 0) {
     // The watcher's parent exits now, so init (or a subreaper) adopts it: it is never a child
     // of vitest, which this process becomes.
-    if (::syscall(SYS_fork) == 0) become_watcher(argv.data(), pidfd, pin);
+    if (::syscall(SYS_fork) == 0) become_watcher(argv.data(), pidfd, report_fd, pin);
     ::_exit(0);
   }
   // Reaped before exec, so vitest starts with no child of ours.
-  while (middle > 0 && ::waitpid(middle, nullptr, 0) < 0 && errno == EINTR) {
+  while (::waitpid(middle, nullptr, 0) < 0 && errno == EINTR) {
   }
   pin.restore();  // vitest runs on the CPUs it was given
   if (pidfd >= 0) ::close(pidfd);
+  return true;
 }
 
 }  // namespace vq

@@ -15,7 +15,10 @@ namespace vq {
 std::string watcher_program(const Config& config);
 
 // Starts `program` for `request` and returns once the middle child is reaped. Fail open: a
-// missing program or a failed fork costs the run its history row and nothing else (no output).
-void start_watcher(const std::string& program, const watch::WatchRequest& request);
+// missing program or a failed fork costs the run its history row and nothing else (no output);
+// the result says whether a watcher was started. `report_fd`, when not -1, is handed down as
+// the cluster watcher's report pipe (descriptor 4, request.report_fd); the caller closes its own.
+bool start_watcher(const std::string& program, const watch::WatchRequest& request,
+                   int report_fd = -1);
 
 }  // namespace vq

@@ -18,7 +18,8 @@ void keep_sample(RunObservation& seen, const TreeSample& sample) {
   seen.peak_is_rss = seen.peak_is_rss || sample.memory_is_rss;
 }
 
-void publish(LiveFiguresFile* live, const WatchRequest& request, const RunObservation& seen) {
+void publish(LiveFiguresFile* live, const WatchRequest& request, const RunObservation& seen,
+             const std::atomic<int>* cluster_permit) {
   if (live == nullptr || !seen.last) return;
   LiveFigures figures;
   figures.memory_bytes = seen.last->memory_bytes;
@@ -26,6 +27,7 @@ void publish(LiveFiguresFile* live, const WatchRequest& request, const RunObserv
   figures.memory_is_rss = seen.peak_is_rss;
   figures.cpu_ms = seen.last->cpu_ms;
   figures.sampled_at_ms = unix_now_ms();
+  if (cluster_permit != nullptr) figures.cluster_permit = cluster_permit->load();
   live->write(request.slot, ProcessIdentity{request.pid, request.start_time}, figures);
 }
 
@@ -53,7 +55,7 @@ bool is_oom_kill(std::optional<WaitStatus> status, std::optional<std::uint64_t> 
 }
 
 RunObservation watch_run(const ExitWatch& exit, const WatchRequest& request, LiveFiguresFile* live,
-                         std::chrono::milliseconds period) {
+                         std::chrono::milliseconds period, const std::atomic<int>* cluster_permit) {
   RunObservation seen;
   const OomCounter oom = OomCounter::of(request.pid);
   const auto kills_before = oom.read();
@@ -63,7 +65,7 @@ RunObservation watch_run(const ExitWatch& exit, const WatchRequest& request, Liv
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_sample - clock::now());
     if (ended_within(exit.pidfd(), std::max(wait, std::chrono::milliseconds(0)))) break;
     if (auto sample = sample_tree(request.pid)) keep_sample(seen, *sample);
-    publish(live, request, seen);
+    publish(live, request, seen, cluster_permit);
     next_sample += period;
     // Behind schedule (stopped, or a loaded machine): sample next a period from now.
     if (next_sample < clock::now()) next_sample = clock::now() + period;

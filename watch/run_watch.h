@@ -3,6 +3,7 @@
 // how it ended.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -36,7 +37,9 @@ bool is_oom_kill(std::optional<WaitStatus> status, std::optional<std::uint64_t> 
                  std::optional<std::uint64_t> kills_after);
 
 // Blocks until the process behind `exit` ends. `live` may be null (no figures file).
+// `cluster_permit`, when given, is published with each sample (LiveFigures::cluster_permit).
 RunObservation watch_run(const ExitWatch& exit, const WatchRequest& request, LiveFiguresFile* live,
-                         std::chrono::milliseconds period = k_sample_period);
+                         std::chrono::milliseconds period = k_sample_period,
+                         const std::atomic<int>* cluster_permit = nullptr);
 
 }  // namespace vq::watch

@@ -51,6 +51,12 @@ const std::map<std::string, Setter>& setters() {
       {"end", text(&WatchRequest::end)},
       {"end_code", number(&WatchRequest::end_code)},
       {"ended_ms", number(&WatchRequest::ended_at_ms)},
+      {"report_fd", number(&WatchRequest::report_fd)},
+      {"record",
+       [](WatchRequest& r, const std::string& v) {
+         r.record = v != "0";
+         return v == "0" || v == "1";
+       }},
   };
   return k_setters;
 }
@@ -76,6 +82,8 @@ std::vector<std::string> to_arguments(const WatchRequest& request) {
   add("priority", std::to_string(request.priority));
   add("queued_ms", std::to_string(request.queued_at_ms));
   if (request.admitted_at_ms) add("admitted_ms", std::to_string(*request.admitted_at_ms));
+  if (request.report_fd >= 0) add("report_fd", std::to_string(request.report_fd));
+  if (!request.record) add("record", "0");
   if (request.mode == WatchRequest::Mode::record) {
     add("end", request.end);
     add("end_code", std::to_string(request.end_code));

@@ -3,6 +3,10 @@
 //
 //   vq-watch watch  KEY=VALUE...   sample the run until it ends, then record it
 //   vq-watch record KEY=VALUE...   record a run that never started (end=timed_out|interrupted)
+//
+// With report_fd=N (VQ_CLUSTER set) `watch` first waits for the run's cluster permit, writing
+// one line per event to that pipe (watch/cluster_report.h), then keeps the permit's lease while
+// it watches; record=0 (VQ_WATCH=0) keeps the lease and records nothing.
 #pragma once
 
 #include <sys/types.h>
@@ -15,6 +19,12 @@
 #include "result.h"
 
 namespace vq::watch {
+
+// The watcher's niceness: below vitest when they compete for a core (its start and its
+// samples), without being starved the way SCHED_IDLE would be under a run that keeps every core
+// busy. A cluster watcher lowers itself only once the run is admitted: until then the shim
+// waits for it.
+inline constexpr int k_watcher_nice = 10;
 
 struct WatchRequest {
   enum class Mode { watch, record };
@@ -36,6 +46,9 @@ struct WatchRequest {
   std::string end;  // "timed_out" or "interrupted"
   int end_code = 0;
   std::int64_t ended_at_ms = 0;
+  // Cluster (watch mode): the report pipe's write end, or -1 for a run without a cluster.
+  int report_fd = -1;
+  bool record = true;  // false: a cluster run under VQ_WATCH=0 — keep the lease, record nothing
 };
 
 // The command line that asks for `request` (argv[0] not included).

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster_watch.h"
 #include "config.h"
 #include "live_figures.h"
 #include "queue_dir.h"
@@ -43,6 +44,7 @@ int run_watcher(int argc, char** argv) {
   if (!request) return 2;
   auto config = load_config(process_env());
   if (!config) return 2;
+  if (request->report_fd >= 0) return run_cluster_watcher(*request, *config);
   history::RunRecord run = observe(*request, *config);
   lower_priority_for_upkeep();
   // record_run puts whatever went wrong (no place, read-only, locked, rebuilt) in the queue's

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <vector>
 
 #include "history_rows.h"
 #include "history_schema.h"
@@ -145,6 +146,70 @@ TEST(HistoryStore, NewFileIsOwnerOnlyInWalModeWithItsSchemaVersion) {
             k_schema_version);
   EXPECT_TRUE(std::filesystem::exists(path + "-wal")) << "a WAL-mode database keeps a -wal file";
   EXPECT_EQ(sql_integer(path, "SELECT count(*) FROM runs"), 1);
+}
+
+// A version 1 file as vq before issue 19 wrote it: its tables, one row, version 1.
+void write_version_1_file(const std::string& path) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* v1 = R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE runs (id INTEGER PRIMARY KEY, queue_dir TEXT NOT NULL, host TEXT NOT NULL,
+  agent TEXT NOT NULL, cwd TEXT NOT NULL, project TEXT NOT NULL, command TEXT NOT NULL,
+  vitest_version TEXT NOT NULL, priority INTEGER NOT NULL, pid INTEGER NOT NULL,
+  queued_at_ms INTEGER NOT NULL, admitted_at_ms INTEGER, ended_at_ms INTEGER NOT NULL,
+  peak_memory_bytes INTEGER, peak_is_rss INTEGER NOT NULL, cpu_time_ms INTEGER,
+  end_kind TEXT NOT NULL, end_code INTEGER NOT NULL);
+CREATE TABLE counters (family TEXT NOT NULL, labels TEXT NOT NULL, value REAL NOT NULL,
+  PRIMARY KEY (family, labels)) WITHOUT ROWID;
+INSERT INTO meta VALUES ('schema_version', '1');
+INSERT INTO runs VALUES (1, '/tmp/q', 'box', 'old', '/p', '/p', 'vitest run', '3.2.4', 1, 77,
+  1000, 2000, 3000, NULL, 0, NULL, 'exited', 0);
+)sql";
+  ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+TEST(HistoryStore, AVersion1FileMigratesInPlaceKeepingItsRows) {
+  test::TempDir dir;
+  std::string path = dir / "history.sqlite";
+  write_version_1_file(path);
+  auto store = HistoryStore::open(path);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  EXPECT_EQ(sql_integer(path, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+  RunRecord lost = sample_run(now_ms(), "new");
+  lost.cluster_permit = "lost";
+  ASSERT_TRUE(store->append(lost).ok());
+  auto runs = store->query({});
+  ASSERT_TRUE(runs.ok()) << runs.error().message;
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].agent, "new");
+  EXPECT_EQ((*runs)[0].cluster_permit, "lost");
+  EXPECT_EQ((*runs)[1].agent, "old") << "the version 1 row survives the migration";
+  EXPECT_EQ((*runs)[1].pid, 77);
+  EXPECT_EQ((*runs)[1].cluster_permit, "") << "a row from before clusters has no permit";
+}
+
+TEST(HistoryStore, ConcurrentOpenersOfAVersion1FileMigrateItOnce) {
+  test::TempDir dir;
+  std::string path = dir / "history.sqlite";
+  write_version_1_file(path);
+  std::vector<pid_t> children;
+  for (int i = 0; i < 4; ++i) {
+    pid_t child = ::fork();
+    if (child == 0) {
+      auto store = HistoryStore::open(path);
+      ::_exit(store.ok() && store->append(sample_run(now_ms())).ok() ? 0 : 1);
+    }
+    children.push_back(child);
+  }
+  for (pid_t child : children) {
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  EXPECT_EQ(sql_integer(path, "SELECT count(*) FROM runs"), 5);
+  EXPECT_EQ(sql_integer(path, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
 }
 
 TEST(HistoryStore, AFileOfANewerSchemaIsLeftAloneWithAClearError) {

@@ -40,5 +40,24 @@ TEST_F(LiveFiguresTest, ReaderSeesTheWatchersFiguresForThatRunOnly) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+TEST_F(LiveFiguresTest, TheClusterPermitTravelsBesideTheRssFlag) {
+  auto dir = QueueDir::open(m_path.string());
+  ASSERT_TRUE(dir);
+  auto live = LiveFiguresFile::open(*dir);
+  ASSERT_TRUE(live);
+  const ProcessIdentity run{77, 5};
+  for (int permit : {0, 1, 2, 3}) {
+    for (bool rss : {false, true}) {
+      LiveFigures figures{10, 20, rss, 30, 40};
+      figures.cluster_permit = permit;
+      live->write(0, run, figures);
+      auto seen = live->read(0, run);
+      ASSERT_TRUE(seen);
+      EXPECT_EQ(seen->cluster_permit, permit);
+      EXPECT_EQ(seen->memory_is_rss, rss);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace vq
