@@ -408,6 +408,13 @@ void QueueStore::Pass::note_blocked(int index, const WaitReason& reason) {
   seal(record);
 }
 
+void QueueStore::Pass::set_estimate(int index, std::uint64_t estimate_bytes) {
+  if (index < 0) return;
+  WaiterRecord& record = table().waiters[index];
+  record.estimate_bytes = estimate_bytes;
+  seal(record);
+}
+
 void QueueStore::Pass::adopt(const std::vector<Holder>& holders, const std::string& agent_for_log) {
   Table& t = table();
   std::vector<Holder> locked = m_store.m_locks.holders(k_max_slots);

@@ -217,6 +217,9 @@ class QueueStore::Pass {
   void leave_place(int index);
   // Writes why waiter record `index` (ours) was not admitted in this pass, for status.
   void note_blocked(int index, const WaitReason& reason);
+  // Writes the memory estimate of waiter record `index` (ours), learned while it waited, so the
+  // waiters behind it and status judge by the new figure.
+  void set_estimate(int index, std::uint64_t estimate_bytes);
   // Takes slot `slot` for `run` if nobody holds its lock, and writes its record.
   bool claim_slot(int slot, const RunInfo& run);
 

@@ -174,6 +174,7 @@ Result<WaitSession::PassOutcome> WaitSession::pass_locked(QueueStore::Pass& pass
   if ((m_index >= 0 || nobody_waits) && !m_stranded) walk = walk_turns(scene, state_of);
   // Room is judged only by a waiter whose turn it is, on its own passes (its tick, a holder's
   // exit): memory freed without an exit wakes nobody else.
+  if (walk.mine && m_options.room != nullptr) refresh_estimate(pass);
   std::optional<RoomVerdict> room = walk.mine ? judge_room(holders, ahead, walk) : std::nullopt;
   PassOutcome outcome;
   if (walk.mine && (!room || room->admit) && try_admit(pass, holders, line.behind, outcome)) {
@@ -263,6 +264,16 @@ bool WaitSession::try_admit(QueueStore::Pass& pass, const std::vector<Holder>& h
   return false;
 }
 
+// A run launched before its project's estimate was learned (or while it was being refreshed)
+// takes the new figure, in its record too, so the waiters behind it and status see it.
+void WaitSession::refresh_estimate(QueueStore::Pass& pass) {
+  if (!m_options.learned_estimate) return;
+  std::optional<std::uint64_t> learned = m_options.learned_estimate();
+  if (!learned || *learned == 0 || *learned == m_run.estimate_bytes) return;
+  m_run.estimate_bytes = *learned;
+  pass.set_estimate(m_index, *learned);
+}
+
 std::optional<RoomVerdict> WaitSession::judge_room(const std::vector<Holder>& holders,
                                                    const std::vector<WaiterEntry>& ahead,
                                                    const TurnWalk& walk) {
@@ -326,6 +337,7 @@ Acquired WaitSession::admitted(int slot) {
   Acquired result;
   result.slot = slot;
   result.waited_s = waited;
+  result.estimate_bytes = m_run.estimate_bytes;
   return result;
 }
 
@@ -418,6 +430,7 @@ Acquired WaitSession::ended(Acquired::Outcome outcome) const {
   Acquired result;
   result.outcome = outcome;
   result.waited_s = waited_s();
+  result.estimate_bytes = m_run.estimate_bytes;
   result.last = m_snapshot;
   return result;
 }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,10 @@ struct AcquireOptions {
   // Memory-aware admission: when set, a waiter whose turn it is is admitted only when the room
   // covers its estimate (RunInfo::estimate_bytes); null: the slot count alone.
   RoomCheck* room = nullptr;
+  // The run's estimate as learned since the wait began, asked by the waiter whose turn it is
+  // each time it judges room: nullopt keeps the estimate it has. Null: the estimate is fixed
+  // (VQ_MEMORY_ESTIMATE). The caller keeps it cheap (it runs under the update lock).
+  std::function<std::optional<std::uint64_t>()> learned_estimate = {};
 };
 
 struct Acquired {
@@ -53,7 +58,8 @@ struct Acquired {
   int slot = -1;
   int signal = 0;
   double waited_s = 0;
-  WaitSnapshot last;  // what the queue looked like at the end of the wait
+  std::uint64_t estimate_bytes = 0;  // the run's estimate at the end (learned while it waited)
+  WaitSnapshot last;                 // what the queue looked like at the end of the wait
 };
 
 // Waits in line (turn_order.h) until a slot is ours, the timeout passes, or a signal arrives on
@@ -90,6 +96,7 @@ class WaitSession {
                  const std::vector<WaiterEntry>& behind, PassOutcome& outcome);
   void plan_sleep(const QueueScene& scene, const StateOf& state_of, const Line& line,
                   const TurnWalk& walk, PassOutcome& outcome);
+  void refresh_estimate(QueueStore::Pass& pass);
   std::optional<RoomVerdict> judge_room(const std::vector<Holder>& holders,
                                         const std::vector<WaiterEntry>& ahead,
                                         const TurnWalk& walk);
@@ -105,7 +112,7 @@ class WaitSession {
   double waited_s() const;
 
   QueueStore& m_store;
-  const RunInfo& m_run;
+  RunInfo m_run;  // a copy: its estimate may be learned anew while it waits
   const AcquireOptions& m_options;
   WaitObserver& m_observer;
   const std::chrono::steady_clock::time_point m_started;

@@ -20,6 +20,8 @@
 #include "agent.h"
 #include "cluster_wait.h"
 #include "config.h"
+#include "estimate_cache.h"
+#include "estimate_refresh.h"
 #include "exit_status.h"
 #include "memory_admission.h"
 #include "preload_redirect.h"
@@ -420,19 +422,24 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
     signals.restore();
     exec_vitest(vitest);
   }
+  const std::string vitest_at = vitest_location(launch, vitest);
+  // Before the estimate is first read: a rewrite in between is picked up while waiting.
+  EstimateRefresh refresh(queue_path, config.memory_estimate ? "" : project_of_vitest(vitest_at));
   RunInfo run{self_identity(),
               resolve_agent(config, env),
               launch.cwd,
               launch.command_line,
               config.priority,
               static_cast<std::uint64_t>(config.priority_max_age_s * 1000),
-              launch_estimate(config, queue_path, vitest_location(launch, vitest))};
+              launch_estimate(config, queue_path, vitest_at)};
   WaitDisplay display(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
   AcquireOptions options{config.timeout_s, config.per_agent, signals.fd()};
   ProcTreeMemory holder_memory;
   RoomCheck room(memory_settings(config), holder_memory);
   if (config.memory_admission) options.room = &room;
+  if (!config.memory_estimate) options.learned_estimate = [&refresh] { return refresh.learned(); };
   auto acquired = acquire(*queue, run, options, display);
+  if (acquired) run.estimate_bytes = acquired->estimate_bytes;
   // Before settle_wait hands the slot's lock over to the exec: the grant needs one more pass.
   if (acquired && acquired->outcome == Acquired::Outcome::admitted && config.single_worker &&
       config.workers_auto) {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "memory_probe.h"
+#include "memory_cgroup.h"
 #include "process_harness.h"
 
 namespace vq::mp {
@@ -19,53 +19,11 @@ namespace {
 constexpr std::uint64_t k_budget = std::uint64_t{4} << 30;
 constexpr int k_runs = 10;
 
-// A memory cgroup below the test's own, limited to `limit` bytes; removed on destruction.
-class MemoryCgroup {
- public:
-  explicit MemoryCgroup(std::uint64_t limit) {
-    auto parent = own_memory_cgroup(ProbeRoots{});
-    if (::geteuid() != 0 || !parent) return;
-    std::string dir =
-        *parent + "/vq-memroom-" + std::to_string(::getpid()) + "-" + std::to_string(++s_count);
-    if (::mkdir(dir.c_str(), 0755) != 0) return;
-    m_v1 = path_exists(dir + "/memory.limit_in_bytes");
-    std::ofstream(dir + (m_v1 ? "/memory.limit_in_bytes" : "/memory.max")) << limit;
-    m_dir = dir;
-  }
-  ~MemoryCgroup() {
-    if (m_dir.empty()) return;
-    // The runs have been reaped; an emptied cgroup can be removed (after a moment, on v1).
-    eventually([&] { return ::rmdir(m_dir.c_str()) == 0; }, 5s);
-  }
-  const std::string& dir() const { return m_dir; }
-  // OOM kills inside this cgroup, as the kernel counts them.
-  int oom_kills() const {
-    std::ifstream file(m_dir + (m_v1 ? "/memory.oom_control" : "/memory.events"));
-    std::string key;
-    long value = 0;
-    while (file >> key >> value) {
-      if (key == "oom_kill") return static_cast<int>(value);
-    }
-    return -1;
-  }
-
- private:
-  static inline int s_count = 0;
-  std::string m_dir;
-  bool m_v1 = true;
-};
-
 class MemoryRoomTest : public ShimTest {
  protected:
-  // The shim, started inside `cgroup` by a shell that moves itself there first.
+  // The shim, started inside `cgroup`.
   Process start_in(const MemoryCgroup& cgroup, const std::string& id, const Env& overrides) {
-    Launch launch = shim_launch(id, overrides);
-    std::vector<std::string> argv{"/bin/sh", "-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"",
-                                  cgroup.dir()};
-    argv.insert(argv.end(), launch.argv.begin(), launch.argv.end());
-    launch.argv = argv;
-    launch.program = "/bin/sh";
-    return Process(launch);
+    return Process(launch_in(cgroup, shim_launch(id, overrides)));
   }
 
   struct Outcome {

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
+#include "estimate_refresh.h"
 #include "memory_admission.h"
 #include "temp_dir.h"
 
@@ -54,6 +56,32 @@ TEST(EstimateCache, LaunchUsesTheOverrideThenTheLearnedThenTheColdEstimate) {
   EXPECT_EQ(launch_estimate(config, queue.path(), vitest), std::uint64_t{700} << 20);
   config.memory_estimate = 42;
   EXPECT_EQ(launch_estimate(config, queue.path(), vitest), 42u);
+}
+
+// A waiter asks on every tick: the file is read again once it changed (or was changed too
+// recently for its timestamp to tell), and only a figure for its own project counts.
+TEST(EstimateCache, ARefreshReadsTheFileAgainOnlyOnceItChanged) {
+  test::TempDir queue;
+  const auto file = std::filesystem::path(queue.path()) / k_estimates_file;
+  // Settled long ago: the stamp alone tells whether it changed.
+  auto settle = [&] {
+    std::filesystem::last_write_time(
+        file, std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
+  };
+  EstimateRefresh refresh(queue.path(), "/p/a");
+  EXPECT_FALSE(refresh.learned());
+  ASSERT_TRUE(store_estimate(queue.path(), "/p/other", {300, 1}));
+  EXPECT_FALSE(refresh.learned());
+  ASSERT_TRUE(store_estimate(queue.path(), "/p/a", {470u << 20, 1}));
+  settle();
+  EXPECT_EQ(refresh.learned(), std::uint64_t{470} << 20);
+  EXPECT_FALSE(refresh.learned());  // unchanged since
+  // Rewritten at once with a line of the same length: a coarse clock may give the same stamp.
+  ASSERT_TRUE(store_estimate(queue.path(), "/p/a", {520u << 20, 2}));
+  EXPECT_EQ(refresh.learned(), std::uint64_t{520} << 20);
+  ASSERT_TRUE(store_estimate(queue.path(), "/p/a", {530u << 20, 3}));
+  EXPECT_EQ(refresh.learned(), std::uint64_t{530} << 20);
+  EXPECT_FALSE(EstimateRefresh(queue.path(), "").learned());
 }
 
 }  // namespace
