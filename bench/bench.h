@@ -97,5 +97,6 @@ void run_preload_cost(const Context& context, Report& report);
 void run_script_shell_cost(const Context& context, Report& report);
 void run_admin_latency(const Context& context, Report& report);
 void run_cluster(const Context& context, Report& report);
+void run_room_check_cost(const Context& context, Report& report);
 
 }  // namespace vq::bench

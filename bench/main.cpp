@@ -93,7 +93,10 @@ int main(int argc, char** argv) {
   Report report;
   int status = 0;
   try {
-    if (wanted("overhead")) run_overhead(context, report);
+    if (wanted("overhead")) {
+      run_overhead(context, report);
+      run_room_check_cost(context, report);
+    }
     if (wanted("watchers")) run_watcher_cost(context, report);
     if (wanted("handoff")) run_handoff(context, report);
     if (wanted("throughput")) run_throughput(context, report);
