@@ -143,6 +143,18 @@ Result<ClusterSettings> parse_cluster_url(std::string_view url) {
   return out;
 }
 
+Result<Done> check_user_has_password(const ClusterSettings& settings) {
+  if (settings.user.empty() || !settings.password.empty()) return Done{};
+  std::string user = shown_url(settings.user);
+  return Error::of_kind(ErrorKind::bad_config,
+                        "VQ_CLUSTER: user " + user +
+                            " has no password, and without one vq would connect as Redis's "
+                            "default user — write the password in the file "
+                            "VQ_CLUSTER_PASSWORD_FILE names, or give it in the URL as "
+                            "redis://" +
+                            user + ":PASSWORD@host:port/db");
+}
+
 Result<std::string> read_password_file(const std::string& path) {
   auto refuse = [&](const std::string& reason) {
     return Error::of_kind(ErrorKind::bad_config,

@@ -179,3 +179,25 @@ TEST(ClusterSettings, NoErrorShowsThePasswordWhateverTheUrlsLengthOrShape) {
             std::string::npos)
       << plain.error().message;
 }
+
+TEST(ClusterSettings, AUserWithoutAPasswordIsRefusedNamingThePasswordFile) {
+  auto refused = load_config(test::lookup_in({{"VQ_CLUSTER", "redis://vq@redis.lan:6379/0"}}));
+  ASSERT_FALSE(refused) << "without AUTH vq would run as the default user, not vq";
+  EXPECT_EQ(refused.error().kind, ErrorKind::bad_config);
+  EXPECT_NE(refused.error().message.find("VQ_CLUSTER: user vq has no password"), std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("VQ_CLUSTER_PASSWORD_FILE"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("redis://vq:PASSWORD@host:port/db"), std::string::npos);
+  EXPECT_FALSE(load_config(test::lookup_in({{"VQ_CLUSTER", "redis://vq:@h"}})));
+
+  test::TempDir dir;
+  std::string path = dir / "password";
+  std::ofstream(path) << "from-file\n";
+  ::chmod(path.c_str(), 0600);
+  auto with_file = load_config(test::lookup_in(
+      {{"VQ_CLUSTER", "redis://vq@redis.lan:6379/0"}, {"VQ_CLUSTER_PASSWORD_FILE", path}}));
+  ASSERT_TRUE(with_file) << with_file.error().message;  // the README's form
+  EXPECT_EQ(with_file->cluster->password, "from-file");
+  EXPECT_TRUE(load_config(test::lookup_in({{"VQ_CLUSTER", "redis://:pw@h"}})));
+  EXPECT_TRUE(load_config(test::lookup_in({{"VQ_CLUSTER", "redis://h"}})));
+}
