@@ -111,6 +111,26 @@ TEST(ClusterAdmin, DoctorChecksConnectionVersionClockAndPersistence) {
   EXPECT_EQ(wrong.output.find("ok    server"), std::string::npos) << wrong.output;
 }
 
+TEST(ClusterAdmin, AStoppedServerIsUnavailableNotABadConfig) {
+  if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
+  auto server = RedisServer::start();
+  ASSERT_TRUE(server) << server.error().message;
+  ::kill((*server)->pid(), SIGSTOP);
+  auto stalled = run_admin("VQ_CLUSTER=" + (*server)->url(), "limit --cluster 2");
+  auto doctor = run_admin("VQ_CLUSTER=" + (*server)->url(), "doctor");
+  ::kill((*server)->pid(), SIGCONT);
+  EXPECT_EQ(stalled.status, 69) << stalled.output;
+  EXPECT_NE(stalled.output.find("cannot reach the Redis server"), std::string::npos)
+      << stalled.output;
+  EXPECT_EQ(stalled.output.find("not answer as a Redis server"), std::string::npos)
+      << stalled.output;
+  EXPECT_NE(doctor.output.find("FAIL  cluster VQ_CLUSTER: cannot reach the Redis server"),
+            std::string::npos)
+      << doctor.output;
+  EXPECT_EQ(doctor.output.find("point VQ_CLUSTER at redis-server"), std::string::npos)
+      << doctor.output;
+}
+
 TEST(ClusterAdmin, AUserWithoutAPasswordIsRefusedAsABadConfig) {
   if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
   // No requirepass: the default user needs none, so without the check vq would get in as it.
