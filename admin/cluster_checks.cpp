@@ -7,9 +7,16 @@ namespace vq::admin {
 std::vector<DoctorCheck> judge_cluster(const cluster::ClusterSettings& settings,
                                        const Result<cluster::ServerFacts>& facts) {
   if (!facts) {
+    // Unreachable (down, stopped, cut off) is no fault in the settings: say so, so nobody
+    // rewrites a right VQ_CLUSTER while the server is what needs attention.
+    bool settings_fault = facts.error().kind == ErrorKind::bad_config;
     return {DoctorCheck{"cluster", false, facts.error().message,
-                        "fix VQ_CLUSTER (or VQ_CLUSTER_PASSWORD_FILE) as the message says, or "
-                        "unset VQ_CLUSTER to use this machine's limit alone"}};
+                        settings_fault
+                            ? "fix VQ_CLUSTER (or VQ_CLUSTER_PASSWORD_FILE) as the message says, "
+                              "or unset VQ_CLUSTER to use this machine's limit alone"
+                            : "start or resume redis-server at that address, or mend the network "
+                              "to it (meanwhile runs here go on under this machine's limit only, "
+                              "unless VQ_FAIL_CLOSED=1)"}};
   }
   std::vector<DoctorCheck> checks;
   checks.push_back(

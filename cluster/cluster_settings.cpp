@@ -16,19 +16,25 @@ namespace {
 
 constexpr std::string_view k_url_form = "use redis://[user:password@]host:port/db";
 
-// The URL is echoed without its password and with control characters replaced.
+constexpr std::size_t k_shown_length = 80;
+
+// The URL is echoed with everything between "://" and the last '@' masked: a password may
+// hold any character (an unescaped '@', ':' or '/' too), so only that whole span is safe to
+// hide. Masking comes before shortening, or a cut could drop the '@' and leave the password
+// in view. Control characters are replaced so the text cannot move a terminal's cursor.
 std::string shown_url(std::string_view url) {
-  std::string text(url.substr(0, 80));
-  if (auto at = text.rfind('@'); at != std::string::npos) {
-    auto scheme_end = text.find("://");
-    auto start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
-    auto colon = text.find(':', start);
-    if (colon != std::string::npos && colon < at) text.replace(colon + 1, at - colon - 1, "***");
+  std::string text(url);
+  auto scheme_end = text.find("://");
+  auto start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  if (auto at = text.rfind('@'); at != std::string::npos && at >= start) {
+    text.replace(start, at - start, "***");
   }
+  bool shortened = text.size() > k_shown_length;
+  if (shortened) text.resize(k_shown_length);
   for (char& c : text) {
     if (std::iscntrl(static_cast<unsigned char>(c))) c = '?';
   }
-  return text + (url.size() > 80 ? "…" : "");
+  return text + (shortened ? "…" : "");
 }
 
 Error bad_url(std::string_view url, std::string_view reason) {
@@ -135,6 +141,18 @@ Result<ClusterSettings> parse_cluster_url(std::string_view url) {
   }
   VQ_TRY(parse_host_port(url, authority, out));
   return out;
+}
+
+Result<Done> check_user_has_password(const ClusterSettings& settings) {
+  if (settings.user.empty() || !settings.password.empty()) return Done{};
+  std::string user = shown_url(settings.user);
+  return Error::of_kind(ErrorKind::bad_config,
+                        "VQ_CLUSTER: user " + user +
+                            " has no password, and without one vq would connect as Redis's "
+                            "default user — write the password in the file "
+                            "VQ_CLUSTER_PASSWORD_FILE names, or give it in the URL as "
+                            "redis://" +
+                            user + ":PASSWORD@host:port/db");
 }
 
 Result<std::string> read_password_file(const std::string& path) {

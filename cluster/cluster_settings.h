@@ -33,6 +33,10 @@ struct ClusterSettings {
 // and the form expected.
 Result<ClusterSettings> parse_cluster_url(std::string_view url);
 
+// A user named with no password (in the URL or VQ_CLUSTER_PASSWORD_FILE) is refused: without a
+// password vq sends no AUTH, so it would run as Redis's default user, not the one named.
+Result<Done> check_user_has_password(const ClusterSettings& settings);
+
 // VQ_CLUSTER_PASSWORD_FILE: the file's first line. Refused when its group or others may read
 // or write it (as ssh refuses a private key file), since then the password is not secret.
 Result<std::string> read_password_file(const std::string& path);

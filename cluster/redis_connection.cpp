@@ -172,6 +172,28 @@ Result<Done> RedisConnection::check_server() {
   return Done{};
 }
 
+// After a failed exchange: a peer that answered what hiredis cannot
+// read, before any INFO showed a Redis server, is something else listening there (a config
+// error); silence is a stopped, overloaded or cut-off server, and EOF or a broken pipe after
+// the handshake is one that went away: both unreachable, a state that may pass.
+Error RedisConnection::lost(std::chrono::milliseconds timeout) {
+  int code = m_context->err;
+  bool silent = code == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
+  std::string reason = silent
+                           ? "connected, but no reply within " + std::to_string(timeout.count()) +
+                                 " ms: the server is stopped or overloaded, or what listens "
+                                 "there never answers"
+                           : std::string(m_context->errstr);
+  redisFree(m_context);
+  m_context = nullptr;
+  bool garbled = code == REDIS_ERR_PROTOCOL || code == REDIS_ERR_EOF;
+  if (!m_verified && garbled) {
+    return config_error("VQ_CLUSTER: " + address() + " does not answer as a Redis server (" +
+                        reason + ") — point VQ_CLUSTER at redis-server's host and port");
+  }
+  return unreachable(reason);
+}
+
 Result<Reply> RedisConnection::exchange(const std::vector<std::string>& argv,
                                         std::chrono::milliseconds timeout) {
   std::vector<const char*> args;
@@ -183,21 +205,7 @@ Result<Reply> RedisConnection::exchange(const std::vector<std::string>& argv,
   redisSetTimeout(m_context, as_timeval(timeout));
   auto* reply = static_cast<redisReply*>(
       redisCommandArgv(m_context, static_cast<int>(args.size()), args.data(), lengths.data()));
-  if (reply == nullptr) {
-    bool protocol = m_context->err == REDIS_ERR_PROTOCOL || m_context->err == REDIS_ERR_EOF;
-    std::string reason = m_context->errstr;
-    bool silent = m_context->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
-    if (silent) reason = "no answer within " + std::to_string(timeout.count()) + " ms";
-    redisFree(m_context);
-    m_context = nullptr;
-    // Before the first INFO has shown a Redis server, a reply hiredis cannot read means
-    // something else listens there; afterwards it means the server went away.
-    if (!m_verified && (protocol || silent)) {
-      return config_error("VQ_CLUSTER: " + address() + " does not answer as a Redis server (" +
-                          reason + ") — point VQ_CLUSTER at redis-server's host and port");
-    }
-    return unreachable(reason);
-  }
+  if (reply == nullptr) return lost(timeout);
   Reply out = copied(*reply);
   freeReplyObject(reply);
   return out;

@@ -50,6 +50,7 @@ class RedisConnection {
   Result<Done> check_server();
   Result<Reply> exchange(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
   Error unreachable(const std::string& reason) const;
+  Error lost(std::chrono::milliseconds timeout);
 
   ClusterSettings m_settings;
   redisContext* m_context = nullptr;

@@ -231,6 +231,7 @@ Result<std::optional<cluster::ClusterSettings>> parse_cluster(const EnvLookup& e
     VQ_TRY_ASSIGN(password, cluster::read_password_file(file->value));
     settings->password = *password;
   }
+  VQ_TRY(cluster::check_user_has_password(*settings));
   if (auto queue = lookup(env, "VQ_CLUSTER_QUEUE")) {
     VQ_TRY_ASSIGN(name, cluster::parse_queue_name(queue->value));
     settings->queue = *name;

@@ -110,3 +110,44 @@ TEST(ClusterAdmin, DoctorChecksConnectionVersionClockAndPersistence) {
   EXPECT_NE(wrong.output.find("refused the password"), std::string::npos) << wrong.output;
   EXPECT_EQ(wrong.output.find("ok    server"), std::string::npos) << wrong.output;
 }
+
+TEST(ClusterAdmin, AStoppedServerIsUnavailableNotABadConfig) {
+  if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
+  auto server = RedisServer::start();
+  ASSERT_TRUE(server) << server.error().message;
+  ::kill((*server)->pid(), SIGSTOP);
+  auto stalled = run_admin("VQ_CLUSTER=" + (*server)->url(), "limit --cluster 2");
+  auto doctor = run_admin("VQ_CLUSTER=" + (*server)->url(), "doctor");
+  ::kill((*server)->pid(), SIGCONT);
+  EXPECT_EQ(stalled.status, 69) << stalled.output;
+  EXPECT_NE(stalled.output.find("cannot reach the Redis server"), std::string::npos)
+      << stalled.output;
+  EXPECT_EQ(stalled.output.find("not answer as a Redis server"), std::string::npos)
+      << stalled.output;
+  EXPECT_NE(doctor.output.find("FAIL  cluster VQ_CLUSTER: cannot reach the Redis server"),
+            std::string::npos)
+      << doctor.output;
+  EXPECT_EQ(doctor.output.find("point VQ_CLUSTER at redis-server"), std::string::npos)
+      << doctor.output;
+}
+
+TEST(ClusterAdmin, AUserWithoutAPasswordIsRefusedAsABadConfig) {
+  if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
+  // No requirepass: the default user needs none, so without the check vq would get in as it.
+  auto server = RedisServer::start();
+  ASSERT_TRUE(server) << server.error().message;
+  auto limit = run_admin("VQ_CLUSTER=" + (*server)->url("vq"), "limit --cluster 2");
+  EXPECT_EQ(limit.status, 78) << limit.output;
+  EXPECT_NE(limit.output.find("VQ_CLUSTER: user vq has no password"), std::string::npos)
+      << limit.output;
+  EXPECT_NE(limit.output.find("VQ_CLUSTER_PASSWORD_FILE"), std::string::npos) << limit.output;
+  EXPECT_NE(limit.output.find("redis://vq:PASSWORD@host:port/db"), std::string::npos)
+      << limit.output;
+  if (::system("command -v redis-cli >/dev/null") == 0) {
+    EXPECT_EQ(server_value(**server, "{vq:default}:limit"), "") << "nothing reached the server";
+  }
+  auto doctor = run_admin("VQ_CLUSTER=" + (*server)->url("vq"), "doctor");
+  EXPECT_NE(doctor.status, 0) << doctor.output;
+  EXPECT_EQ(doctor.output.find("connected and authenticated"), std::string::npos) << doctor.output;
+  EXPECT_NE(doctor.output.find("user vq has no password"), std::string::npos) << doctor.output;
+}

@@ -179,3 +179,72 @@ TEST(ClusterConnect, TheDocumentedAclUserCanRunTheWholeQueue) {
   ASSERT_TRUE(second);
   EXPECT_TRUE(queue->leave(*second));
 }
+
+namespace {
+
+// A redis-server stopped with SIGSTOP for the scope: the kernel still completes connections
+// into its backlog, but nothing answers them. SIGCONT on the way out, so the fixture can stop it.
+class Stopped {
+ public:
+  explicit Stopped(pid_t pid) : m_pid(pid) { ::kill(m_pid, SIGSTOP); }
+  ~Stopped() { ::kill(m_pid, SIGCONT); }
+  Stopped(const Stopped&) = delete;
+  Stopped& operator=(const Stopped&) = delete;
+
+ private:
+  pid_t m_pid;
+};
+
+// A listener that never accepts: connections complete in the kernel's backlog and are never
+// answered, as behind a stalled server or a half-open proxy.
+class SilentListener {
+ public:
+  SilentListener() {
+    m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    ::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length);
+    m_port = ntohs(address.sin_port);
+    ::listen(m_fd, 8);
+  }
+  ~SilentListener() { ::close(m_fd); }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  int port() const { return m_port; }
+
+ private:
+  int m_fd = -1;
+  int m_port = 0;
+};
+
+void expect_unreachable_by_silence(const cluster::ClusterSettings& settings) {
+  auto queue = cluster::ClusterQueue::connect(settings);
+  ASSERT_FALSE(queue);
+  const std::string& error = queue.error().message;
+  EXPECT_EQ(queue.error().kind, ErrorKind::system) << "unreachable, not a bad config: " << error;
+  EXPECT_NE(error.find("cannot reach the Redis server"), std::string::npos) << error;
+  EXPECT_NE(error.find("no reply within"), std::string::npos) << error;
+  EXPECT_EQ(error.find("not answer as a Redis server"), std::string::npos) << error;
+}
+
+}  // namespace
+
+TEST(ClusterConnect, AStoppedServerIsUnreachableNotAnImpostor) {
+  if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
+  auto server = RedisServer::start();
+  ASSERT_TRUE(server) << server.error().message;
+  {
+    Stopped stopped((*server)->pid());
+    expect_unreachable_by_silence(settings_for(**server));
+  }
+  EXPECT_EQ(connect_error(settings_for(**server)), "") << "resumed, it answers again";
+}
+
+TEST(ClusterConnect, AListenerThatNeverAnswersIsUnreachable) {
+  SilentListener silent;
+  expect_unreachable_by_silence(settings_at(silent.port()));
+  expect_unreachable_by_silence(settings_at(silent.port(), ":pw"));  // silent at AUTH too
+}

@@ -148,6 +148,31 @@ TEST_F(ClusterShimTest, ASignalEndsAClusterWaitAsItEndsALocalOne) {
   EXPECT_FALSE(has_started("run"));
 }
 
+// A watcher that never writes a word (stalled, or stuck in a connect): the shim has nothing to
+// show yet, and still its timeout and signals end the wait.
+TEST_F(ClusterShimTest, AWatcherThatNeverAnswersStillEndsAtTheTimeout) {
+  const auto began = monotonic_ns();
+  Process run(shim_launch("run", cluster_env("sleep 20", {{"VQ_QUEUE_TIMEOUT", "1"}})));
+  const auto status = run.wait();
+  const auto elapsed_ms = (monotonic_ns() - began) / 1'000'000;
+  ASSERT_TRUE(status);
+  EXPECT_EQ(describe_status(*status), exited(75)) << run.stderr_text();
+  EXPECT_FALSE(has_started("run"));
+  EXPECT_NE(run.stderr_text().find("gave up after"), std::string::npos) << run.stderr_text();
+  EXPECT_GE(elapsed_ms, 950);
+  EXPECT_LT(elapsed_ms, 10'000);
+}
+
+TEST_F(ClusterShimTest, ASignalEndsTheWaitForAWatcherThatNeverAnswers) {
+  Process run(shim_launch("run", cluster_env("sleep 20")));
+  ASSERT_TRUE(eventually([&] { return !watcher_args().empty(); })) << run.stderr_text();
+  run.send(SIGTERM);
+  const auto status = run.wait();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(describe_status(*status), killed_by(SIGTERM)) << run.stderr_text();
+  EXPECT_FALSE(has_started("run"));
+}
+
 TEST_F(ClusterShimTest, WithoutVqClusterNoWatcherGetsAReportPipe) {
   Env env = cluster_env("admitted 1");
   env["VQ_CLUSTER"] = "";

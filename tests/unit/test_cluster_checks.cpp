@@ -53,7 +53,16 @@ TEST(ClusterChecks, AFailedConnectionIsOneProblemWithTheMessage) {
   ASSERT_EQ(checks.size(), 1u);
   EXPECT_FALSE(checks[0].ok);
   EXPECT_EQ(checks[0].found, "VQ_CLUSTER: cannot reach the Redis server");
-  EXPECT_NE(checks[0].fix.find("unset VQ_CLUSTER"), std::string::npos);
+  EXPECT_NE(checks[0].fix.find("start or resume redis-server"), std::string::npos)
+      << "unreachable is the server's state, not a setting to fix: " << checks[0].fix;
+  EXPECT_EQ(checks[0].fix.find("fix VQ_CLUSTER"), std::string::npos) << checks[0].fix;
+
+  Result<cluster::ServerFacts> refused =
+      Error::of_kind(ErrorKind::bad_config, "VQ_CLUSTER: the server refused the password");
+  auto config_checks = judge_cluster(settings(), refused);
+  ASSERT_EQ(config_checks.size(), 1u);
+  EXPECT_NE(config_checks[0].fix.find("fix VQ_CLUSTER"), std::string::npos);
+  EXPECT_NE(config_checks[0].fix.find("unset VQ_CLUSTER"), std::string::npos);
 }
 
 TEST(ClusterChecks, NoneWithoutVqCluster) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <vector>
 
 #include "config.h"
 #include "env_map.h"
@@ -132,4 +133,71 @@ TEST(ClusterSettings, ConfigReadsTheClusterBlockOnlyWithVqCluster) {
   auto bad = load_config(test::lookup_in({{"VQ_CLUSTER", "redis://h"}, {"VQ_CLUSTER_TTL", "0"}}));
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("VQ_CLUSTER_TTL=0"), std::string::npos);
+}
+
+namespace {
+
+// parse_cluster_url refuses `url` with a message that holds none of `secrets` (pieces of the
+// password) and stays short.
+void expect_no_secret(const std::string& url, const std::vector<std::string>& secrets) {
+  auto parsed = parse_cluster_url(url);
+  ASSERT_FALSE(parsed) << url << " was meant to be refused";
+  const std::string& message = parsed.error().message;
+  for (const auto& secret : secrets) {
+    EXPECT_EQ(message.find(secret), std::string::npos) << "shown: " << message;
+  }
+  EXPECT_LT(message.size(), 240u) << "a long URL is shortened: " << message;
+}
+
+}  // namespace
+
+TEST(ClusterSettings, NoErrorShowsThePasswordWhateverTheUrlsLengthOrShape) {
+  // The reviewer's case: 64 characters of password put the '@' past the 80 shown.
+  const std::string password = "Xk9f2Lq7" + std::string(48, 'w') + "Zr8uVb3N";
+  const std::vector<std::string> parts = {"Xk9f", "wwww", "Zr8u"};
+  expect_no_secret("redis://ci-runner:" + password + "@redis.ci.internal:6379/O", parts);
+  expect_no_secret("redis://ci-runner:" + password + "@redis.ci.internal:0/0", parts);
+  expect_no_secret("redis://:" + password + "@bad host:6379/0", parts);
+  expect_no_secret("redis://u:" + password + "@h:1/0?db=1", parts);
+  expect_no_secret("rediss://u:" + password + "@h:1/0", parts);
+  expect_no_secret("u:" + password + "@h:1/0", parts);  // no scheme
+  expect_no_secret("redis://u:" + password + "@" + std::string(120, 'h') + ":1/x", parts);
+  // Unescaped '@' and '/' in the password, %-escapes, a broken escape, control characters.
+  expect_no_secret("redis://u:pa@ss@wo@rd42@h:1/x", {"pa@", "ss@", "wo@", "rd42"});
+  expect_no_secret("redis://u:first/second@h:1/0", {"first", "second"});
+  expect_no_secret("redis://u:p%40ss%2Fw%3Ard@h:1/x", {"p%40", "ss%2F", "w%3A", "p@ss"});
+  expect_no_secret("redis://u:zq7%4gvx@h:1/0", {"zq7", "%4gvx"});
+  expect_no_secret("redis://u:sec\x1b[2Jret@h:1/x", {"sec", "ret", "\x1b"});
+
+  auto masked = parse_cluster_url("redis://ci-runner:" + password + "@redis.ci.internal:6379/O");
+  EXPECT_NE(masked.error().message.find("\"redis://***@redis.ci.internal:6379/O\""),
+            std::string::npos)
+      << masked.error().message;
+  // No '@': nothing to mask, and a long URL is still cut to 80 characters.
+  auto plain = parse_cluster_url("redis://" + std::string(200, 'h') + ":1/x");
+  EXPECT_NE(plain.error().message.find("\"redis://" + std::string(72, 'h') + "…\""),
+            std::string::npos)
+      << plain.error().message;
+}
+
+TEST(ClusterSettings, AUserWithoutAPasswordIsRefusedNamingThePasswordFile) {
+  auto refused = load_config(test::lookup_in({{"VQ_CLUSTER", "redis://vq@redis.lan:6379/0"}}));
+  ASSERT_FALSE(refused) << "without AUTH vq would run as the default user, not vq";
+  EXPECT_EQ(refused.error().kind, ErrorKind::bad_config);
+  EXPECT_NE(refused.error().message.find("VQ_CLUSTER: user vq has no password"), std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("VQ_CLUSTER_PASSWORD_FILE"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("redis://vq:PASSWORD@host:port/db"), std::string::npos);
+  EXPECT_FALSE(load_config(test::lookup_in({{"VQ_CLUSTER", "redis://vq:@h"}})));
+
+  test::TempDir dir;
+  std::string path = dir / "password";
+  std::ofstream(path) << "from-file\n";
+  ::chmod(path.c_str(), 0600);
+  auto with_file = load_config(test::lookup_in(
+      {{"VQ_CLUSTER", "redis://vq@redis.lan:6379/0"}, {"VQ_CLUSTER_PASSWORD_FILE", path}}));
+  ASSERT_TRUE(with_file) << with_file.error().message;  // the README's form
+  EXPECT_EQ(with_file->cluster->password, "from-file");
+  EXPECT_TRUE(load_config(test::lookup_in({{"VQ_CLUSTER", "redis://:pw@h"}})));
+  EXPECT_TRUE(load_config(test::lookup_in({{"VQ_CLUSTER", "redis://h"}})));
 }
