@@ -76,6 +76,7 @@ struct ServerFacts {
   std::int64_t server_time_ms = 0;
   std::int64_t clock_skew_ms = 0;  // server clock minus this host's (midpoint of the round trip)
   bool persistent = false;
+  bool saves_dumps = false;  // RDB save points on: without appendonly a restart loads an old dump
 };
 
 class RedisConnection;
