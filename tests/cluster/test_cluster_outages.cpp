@@ -43,7 +43,7 @@ void save_dump(const cluster::ClusterSettings& settings) {
 
 // The first call after a restart may find its connection gone; the next reconnects.
 Result<cluster::Renewal> renew_through_reconnect(cluster::ClusterQueue& queue,
-                                                 const cluster::Permit& permit) {
+                                                 cluster::Permit& permit) {
   auto renewal = queue.renew(permit);
   for (int attempt = 0; !renewal && attempt < 3; ++attempt) renewal = queue.renew(permit);
   return renewal;
