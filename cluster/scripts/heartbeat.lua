@@ -5,7 +5,7 @@ local epoch = current_epoch()
 reclaim()
 local ticket = ARGV[3]
 local wake = key('wake:' .. ticket)
-local permit = redis.call('LPOP', wake)
+local permit = redis.call('LPOP', wake) or redis.call('GET', key('granted:' .. ticket))
 if permit then
   return { 1, permit }
 end

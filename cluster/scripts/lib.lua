@@ -91,12 +91,23 @@ local function limit()
   return seed_limit
 end
 
+-- A holder's grant ("<token> <epoch>" under granted:<ticket>) lives as long as it does: the
+-- wake list is only a wake-up, and a waiter that lost the BLPOP's reply (a partition, a
+-- timeout) learns its permit from the next heartbeat.
+local function drop_holder(token)
+  local ticket = redis.call('HGET', key('holder:' .. token), 'ticket')
+  if ticket then
+    redis.call('DEL', key('granted:' .. ticket))
+  end
+  redis.call('ZREM', key('holders'), token)
+  redis.call('DEL', key('holder:' .. token))
+end
+
 -- Holders whose lease ran out (a dead host, a stopped keeper) lose their permit; waiters whose
 -- heartbeat stopped leave the line. Whoever runs a script next does it.
 local function reclaim()
   for _, token in ipairs(redis.call('ZRANGEBYSCORE', key('holders'), '-inf', now)) do
-    redis.call('ZREM', key('holders'), token)
-    redis.call('DEL', key('holder:' .. token))
+    drop_holder(token)
     redis.call('INCR', key('lost'))
   end
   for _, ticket in ipairs(redis.call('ZRANGEBYSCORE', key('waiters'), '-inf', now)) do
@@ -163,6 +174,7 @@ local function admit()
       redis.call('ZADD', key('holders'), now + lease, token)
       redis.call('ZREM', key('waiters'), entry.ticket)
       redis.call('DEL', w)
+      redis.call('SET', key('granted:' .. entry.ticket), token .. ' ' .. epoch)
       redis.call('LPUSH', key('wake:' .. entry.ticket), token .. ' ' .. epoch)
       redis.call('PEXPIRE', key('wake:' .. entry.ticket), lease * 2)
       room = room - 1

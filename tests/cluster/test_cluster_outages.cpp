@@ -132,3 +132,33 @@ TEST(ClusterOutages, TheWarningSaysWhenARestartWouldLoadAnOldDump) {
   ASSERT_TRUE(facts) << facts.error().message;
   EXPECT_TRUE(facts->saves_dumps);
 }
+
+// BLPOP takes the permit off the wake list; a reply lost on the way (a partition shorter than
+// the TTL, a timeout) must not leave the waiter without the permit held in its name.
+TEST(ClusterOutages, AWaiterThatLostItsWakeUpLearnsItsPermitFromTheNextHeartbeat) {
+  if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  auto settings = settings_for(*server, 1, 1);
+  auto a = joined(settings, "a");
+  auto permit_a = wait_for_permit(a.queue, a.ticket, 3s);
+  ASSERT_TRUE(permit_a);
+  auto b = joined(settings, "b");
+  ASSERT_TRUE(b.queue.wait_turn(b.ticket, 0ms));
+  ASSERT_TRUE(a.queue.release(*permit_a));  // admits b: its permit is on its wake list
+
+  auto thief = cluster::RedisConnection::open(settings);
+  ASSERT_TRUE(thief) << thief.error().message;
+  auto popped =
+      (*thief)->command({"LPOP", "{vq:" + settings.queue + "}:wake:" + std::to_string(b.ticket)});
+  ASSERT_TRUE(popped && popped->type == cluster::Reply::Type::string) << "b was not admitted";
+
+  auto turn = b.queue.wait_turn(b.ticket, 0ms);
+  ASSERT_TRUE(turn) << turn.error().message;
+  ASSERT_TRUE(turn->permit);
+  EXPECT_EQ(std::to_string(turn->permit->token) + " " + turn->permit->epoch, popped->text);
+  ASSERT_TRUE(b.queue.release(*turn->permit));
+  auto snapshot = b.queue.snapshot();
+  ASSERT_TRUE(snapshot);
+  EXPECT_EQ(snapshot->holders.size(), 0u);
+}
