@@ -72,7 +72,10 @@ Result<std::uint64_t> ClusterQueue::join(const Member& me) {
 Result<Turn> ClusterQueue::wait_turn(std::uint64_t ticket, std::chrono::milliseconds wait) {
   std::vector<std::string> args{std::to_string(ticket), m_join_epoch};
   for (auto& field : member_args(m_member)) args.push_back(std::move(field));
-  VQ_TRY_ASSIGN(beat, script("heartbeat", std::move(args)));
+  auto first = script("heartbeat", args);
+  // A connection broken since the last call (a server restart, a short partition) is opened
+  // again by the next command: one retry, so a waiter does not give up its place for that.
+  VQ_TRY_ASSIGN(beat, first ? std::move(first) : script("heartbeat", std::move(args)));
   if (beat->elements.size() < 2) return unexpected("a heartbeat");
   long long state = beat->elements[0].as_integer();
   if (state == 1) return Turn{permit_from(ticket, beat->elements[1].text, m_member), 0};
@@ -91,10 +94,12 @@ Result<Turn> ClusterQueue::wait_turn(std::uint64_t ticket, std::chrono::millisec
   // BLPOP takes seconds with a fraction; the reply may take that long, plus the usual bound.
   std::string seconds = std::to_string(block.count() / 1000) + "." +
                         std::to_string(1000 + block.count() % 1000).substr(1);
-  VQ_TRY_ASSIGN(popped,
-                m_connection->command(
-                    {"BLPOP", prefix_of(m_settings) + ":wake:" + std::to_string(ticket), seconds},
-                    block + k_command_timeout));
+  auto popped = m_connection->command(
+      {"BLPOP", prefix_of(m_settings) + ":wake:" + std::to_string(ticket), seconds},
+      block + k_command_timeout);
+  // The wake list is only a wake-up: a permit popped with its reply lost is still granted, and
+  // the next heartbeat returns it.
+  if (!popped) return turn;
   if (popped->type == Reply::Type::array && popped->elements.size() == 2) {
     return Turn{permit_from(ticket, popped->elements[1].text, m_member), 0};
   }

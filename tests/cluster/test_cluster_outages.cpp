@@ -162,3 +162,21 @@ TEST(ClusterOutages, AWaiterThatLostItsWakeUpLearnsItsPermitFromTheNextHeartbeat
   ASSERT_TRUE(snapshot);
   EXPECT_EQ(snapshot->holders.size(), 0u);
 }
+
+TEST(ClusterOutages, AWaitersFirstHeartbeatAfterARestartKeepsItsPlace) {
+  if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  auto settings = settings_for(*server, 1, 1);
+  auto a = joined(settings, "a");
+  ASSERT_TRUE(wait_for_permit(a.queue, a.ticket, 3s));
+  auto b = joined(settings, "b");
+  ASSERT_TRUE(b.queue.wait_turn(b.ticket, 0ms));
+  ASSERT_TRUE(server->restart());
+  auto turn = b.queue.wait_turn(b.ticket, 0ms);
+  ASSERT_TRUE(turn) << "one broken connection ended the wait: " << turn.error().message;
+  auto snapshot = b.queue.snapshot();
+  ASSERT_TRUE(snapshot);
+  ASSERT_EQ(snapshot->waiters.size(), 1u);
+  EXPECT_EQ(snapshot->waiters[0].member.agent, "b");
+}
