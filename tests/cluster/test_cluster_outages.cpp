@@ -179,4 +179,5 @@ TEST(ClusterOutages, AWaitersFirstHeartbeatAfterARestartKeepsItsPlace) {
   ASSERT_TRUE(snapshot);
   ASSERT_EQ(snapshot->waiters.size(), 1u);
   EXPECT_EQ(snapshot->waiters[0].member.agent, "b");
+  EXPECT_EQ(snapshot->waiters[0].ticket, b.ticket) << "the snapshot names the waiter's ticket";
 }
