@@ -110,8 +110,10 @@ Result<Renewal> ClusterQueue::renew(Permit& permit) {
   std::vector<std::string> args{std::to_string(permit.token), permit.epoch,
                                 std::to_string(permit.ticket)};
   for (auto& field : member_args(permit.member)) args.push_back(std::move(field));
+  args.push_back(std::to_string(permit.limit));
   VQ_TRY_ASSIGN(reply, script("renew", std::move(args)));
-  if (reply->elements.size() != 2) return unexpected("a renewal");
+  if (reply->elements.size() != 3) return unexpected("a renewal");
+  permit.limit = static_cast<int>(reply->elements[2].as_integer());
   const std::string& state = reply->elements[0].text;
   if (state == "renewed") return Renewal::renewed;
   if (state == "lost") return Renewal::lost;

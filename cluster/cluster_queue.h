@@ -35,6 +35,8 @@ struct Permit {
   std::uint64_t token = 0;  // fencing token, from a server counter; unique per admission
   std::string epoch;        // the server state it is held in: given in, or last re-registered in
   Member member;            // what a re-registration shows
+  int limit = 0;            // the cluster's limit at the last renewal (0: none yet), carried over a
+                            // restart that forgot it
 };
 
 // lost: the lease expired or the token is not a holder's (stale) — counted server-side.

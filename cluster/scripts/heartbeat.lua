@@ -18,6 +18,7 @@ elseif ARGV[4] ~= epoch then
   redis.call('HSET', w, 'since', now, 'ttl', ttl)
   redis.call('ZADD', key('waiters'), now + ttl, ticket)
   raise_counter('tickets', tonumber(ticket))
+  stretch_grace()
 else
   return { -1, '' }
 end

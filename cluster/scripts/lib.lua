@@ -17,6 +17,7 @@ end
 -- is not the keeper's fault.
 local function start_grace()
   redis.call('SET', key('grace'), now + ttl)
+  redis.call('SET', key('grace_from'), now)
   for _, set in ipairs({ 'holders', 'waiters' }) do
     for _, member in ipairs(redis.call('ZRANGE', key(set), 0, -1)) do
       redis.call('ZADD', key(set), 'XX', now + ttl, member)
@@ -80,6 +81,16 @@ end
 
 local function in_grace()
   return now < (tonumber(redis.call('GET', key('grace'))) or 0)
+end
+
+-- The grace period was sized by whoever called first after the restart; a keeper with a longer
+-- TTL renews less often, and so may its peers: a registrant stretches the grace to one of its
+-- own TTLs from the grace's start.
+local function stretch_grace()
+  local from = tonumber(redis.call('GET', key('grace_from'))) or now
+  if (tonumber(redis.call('GET', key('grace'))) or 0) < from + ttl then
+    redis.call('SET', key('grace'), from + ttl)
+  end
 end
 
 local function limit()

@@ -181,3 +181,31 @@ TEST(ClusterOutages, AWaitersFirstHeartbeatAfterARestartKeepsItsPlace) {
   EXPECT_EQ(snapshot->waiters[0].member.agent, "b");
   EXPECT_EQ(snapshot->waiters[0].ticket, b.ticket) << "the snapshot names the waiter's ticket";
 }
+
+TEST(ClusterOutages, ARestartEmptyKeepsALowerClusterLimitAndTheLongestRegistrantsGrace) {
+  if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  auto settings = settings_for(*server, 1, 3);  // this host's settings seed 3
+  auto a = joined(settings, "a");
+  auto permit = wait_for_permit(a.queue, a.ticket, 3s);
+  ASSERT_TRUE(permit);
+  ASSERT_TRUE(a.queue.set_limit(1));  // vq-admin limit --cluster 1
+  ASSERT_TRUE(a.queue.renew(*permit));
+
+  ASSERT_TRUE(server->restart());
+  auto short_ttl = cluster::ClusterQueue::connect(settings);
+  ASSERT_TRUE(short_ttl && short_ttl->snapshot());  // the first caller after it: TTL 1 s
+  auto long_settings = settings;
+  long_settings.ttl = 3s;
+  auto keeper = cluster::ClusterQueue::connect(long_settings);
+  ASSERT_TRUE(keeper) << keeper.error().message;
+  auto renewal = keeper->renew(*permit);
+  ASSERT_TRUE(renewal) << renewal.error().message;
+  ASSERT_EQ(*renewal, cluster::Renewal::reregistered);
+  auto snapshot = short_ttl->snapshot();
+  ASSERT_TRUE(snapshot);
+  EXPECT_EQ(snapshot->limit, 1) << "the restart forgot vq-admin limit --cluster";
+  EXPECT_GT(snapshot->grace_until_ms - snapshot->server_time_ms, 2000)
+      << "the grace is the first caller's TTL, not the registrant's";
+}
