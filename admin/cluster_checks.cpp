@@ -35,8 +35,10 @@ std::vector<DoctorCheck> judge_cluster(const cluster::ClusterSettings& settings,
   checks.push_back({"persist", facts->persistent,
                     facts->persistent
                         ? "appendonly on: a restart keeps the holders"
-                        : "appendonly off: a restart forgets the holders (they re-register "
-                          "within one VQ_CLUSTER_TTL, and nobody new is admitted meanwhile)",
+                        : std::string("appendonly off: a restart forgets the holders") +
+                              (facts->saves_dumps ? " or loads an old dump.rdb" : "") +
+                              " (they re-register within one VQ_CLUSTER_TTL, and nobody new "
+                              "is admitted meanwhile)",
                     facts->persistent ? "" : "set appendonly yes in the server's redis.conf"});
   return checks;
 }

@@ -20,10 +20,10 @@ std::uint64_t as_u64(std::string_view text) {
 }
 
 // "<token> <epoch>", as the admitting script pushes it.
-Permit permit_from(std::uint64_t ticket, const std::string& payload) {
+Permit permit_from(std::uint64_t ticket, const std::string& payload, const Member& member) {
   auto space = payload.find(' ');
   return Permit{ticket, as_u64(payload.substr(0, space)),
-                space == std::string::npos ? "" : payload.substr(space + 1)};
+                space == std::string::npos ? "" : payload.substr(space + 1), member};
 }
 
 std::vector<std::string> member_args(const Member& m) {
@@ -72,10 +72,13 @@ Result<std::uint64_t> ClusterQueue::join(const Member& me) {
 Result<Turn> ClusterQueue::wait_turn(std::uint64_t ticket, std::chrono::milliseconds wait) {
   std::vector<std::string> args{std::to_string(ticket), m_join_epoch};
   for (auto& field : member_args(m_member)) args.push_back(std::move(field));
-  VQ_TRY_ASSIGN(beat, script("heartbeat", std::move(args)));
+  auto first = script("heartbeat", args);
+  // A connection broken since the last call (a server restart, a short partition) is opened
+  // again by the next command: one retry, so a waiter does not give up its place for that.
+  VQ_TRY_ASSIGN(beat, first ? std::move(first) : script("heartbeat", std::move(args)));
   if (beat->elements.size() < 2) return unexpected("a heartbeat");
   long long state = beat->elements[0].as_integer();
-  if (state == 1) return Turn{permit_from(ticket, beat->elements[1].text), 0};
+  if (state == 1) return Turn{permit_from(ticket, beat->elements[1].text, m_member), 0};
   if (state < 0) {
     return Error{"VQ_CLUSTER: ticket " + std::to_string(ticket) +
                  " is no longer in the cluster queue: its heartbeats stopped for longer than "
@@ -91,36 +94,38 @@ Result<Turn> ClusterQueue::wait_turn(std::uint64_t ticket, std::chrono::millisec
   // BLPOP takes seconds with a fraction; the reply may take that long, plus the usual bound.
   std::string seconds = std::to_string(block.count() / 1000) + "." +
                         std::to_string(1000 + block.count() % 1000).substr(1);
-  VQ_TRY_ASSIGN(popped,
-                m_connection->command(
-                    {"BLPOP", prefix_of(m_settings) + ":wake:" + std::to_string(ticket), seconds},
-                    block + k_command_timeout));
+  auto popped = m_connection->command(
+      {"BLPOP", prefix_of(m_settings) + ":wake:" + std::to_string(ticket), seconds},
+      block + k_command_timeout);
+  // The wake list is only a wake-up: a permit popped with its reply lost is still granted, and
+  // the next heartbeat returns it.
+  if (!popped) return turn;
   if (popped->type == Reply::Type::array && popped->elements.size() == 2) {
-    return Turn{permit_from(ticket, popped->elements[1].text), 0};
+    return Turn{permit_from(ticket, popped->elements[1].text, m_member), 0};
   }
   return turn;
 }
 
-Result<Renewal> ClusterQueue::renew(const Permit& permit) {
-  auto known = m_epochs.find(permit.token);
-  std::string epoch = known != m_epochs.end() ? known->second : permit.epoch;
-  std::vector<std::string> args{std::to_string(permit.token), epoch, std::to_string(permit.ticket)};
-  for (auto& field : member_args(m_member)) args.push_back(std::move(field));
+Result<Renewal> ClusterQueue::renew(Permit& permit) {
+  std::vector<std::string> args{std::to_string(permit.token), permit.epoch,
+                                std::to_string(permit.ticket)};
+  for (auto& field : member_args(permit.member)) args.push_back(std::move(field));
+  args.push_back(std::to_string(permit.limit));
   VQ_TRY_ASSIGN(reply, script("renew", std::move(args)));
-  if (reply->elements.size() != 2) return unexpected("a renewal");
+  if (reply->elements.size() != 3) return unexpected("a renewal");
+  permit.limit = static_cast<int>(reply->elements[2].as_integer());
   const std::string& state = reply->elements[0].text;
   if (state == "renewed") return Renewal::renewed;
   if (state == "lost") return Renewal::lost;
   if (state != "reregistered") return unexpected("a renewal");
   // Later renewals of this permit belong to the new epoch: an expiry in it is a loss, not a
   // restart.
-  m_epochs[permit.token] = reply->elements[1].text;
+  permit.epoch = reply->elements[1].text;
   return Renewal::reregistered;
 }
 
 Result<void> ClusterQueue::release(const Permit& permit) {
   VQ_TRY(script("release", {std::to_string(permit.token)}));
-  m_epochs.erase(permit.token);
   return {};
 }
 

@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,10 +28,15 @@ struct Member {
   int per_agent = 0;               // VQ_PER_AGENT across hosts, for an explicit agent id; 0: no cap
 };
 
+// The permit carries what a renewal needs, so that any ClusterQueue can renew it: a keeper
+// reconnects with a fresh one after every error.
 struct Permit {
   std::uint64_t ticket = 0;
   std::uint64_t token = 0;  // fencing token, from a server counter; unique per admission
-  std::string epoch;        // the server state this permit was given in (changes on restart)
+  std::string epoch;        // the server state it is held in: given in, or last re-registered in
+  Member member;            // what a re-registration shows
+  int limit = 0;            // the cluster's limit at the last renewal (0: none yet), carried over a
+                            // restart that forgot it
 };
 
 // lost: the lease expired or the token is not a holder's (stale) — counted server-side.
@@ -76,6 +80,7 @@ struct ServerFacts {
   std::int64_t server_time_ms = 0;
   std::int64_t clock_skew_ms = 0;  // server clock minus this host's (midpoint of the round trip)
   bool persistent = false;
+  bool saves_dumps = false;  // RDB save points on: without appendonly a restart loads an old dump
 };
 
 class RedisConnection;
@@ -97,8 +102,9 @@ class ClusterQueue {
   // Heartbeats the ticket and, unless admitted already, sleeps on its wake list at most
   // `wait` (and never past a third of the TTL, so the heartbeat stays ahead of its expiry).
   Result<Turn> wait_turn(std::uint64_t ticket, std::chrono::milliseconds wait);
-  // Extends the lease by one TTL; after a restart, re-registers the permit under its token.
-  Result<Renewal> renew(const Permit& permit);
+  // Extends the lease by one TTL; after a restart, re-registers the permit under its token
+  // and moves it to the new epoch (a later expiry is then a loss, not a restart).
+  Result<Renewal> renew(Permit& permit);
   Result<void> release(const Permit& permit);  // a stale one changes nothing (counted)
   Result<void> leave(std::uint64_t ticket);    // a waiter giving up (gives back a permit too)
   Result<ClusterSnapshot> snapshot();
@@ -116,9 +122,8 @@ class ClusterQueue {
 
   ClusterSettings m_settings;
   std::unique_ptr<RedisConnection> m_connection;
-  Member m_member;           // from join(): what a re-registration shows
+  Member m_member;           // from join(): what a returning waiter and its permit show
   std::string m_join_epoch;  // a heartbeat in another epoch puts the ticket back in the line
-  std::map<std::uint64_t, std::string> m_epochs;  // permits re-registered: their new epoch
 };
 
 }  // namespace vq::cluster

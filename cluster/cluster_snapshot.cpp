@@ -44,6 +44,12 @@ Result<bool> append_only(RedisConnection& connection) {
   return info->text.find("aof_enabled:1") != std::string::npos;
 }
 
+// CONFIG GET save: RDB save points set. Unknown (an ACL without CONFIG) reads as none.
+bool saves_dumps(RedisConnection& connection) {
+  auto save = connection.command({"CONFIG", "GET", "save"});
+  return save && save->elements.size() == 2 && !save->elements[1].text.empty();
+}
+
 }  // namespace
 
 Result<ClusterSnapshot> ClusterQueue::snapshot() {
@@ -88,15 +94,20 @@ Result<ServerFacts> ClusterQueue::server_facts() {
   facts.clock_skew_ms = facts.server_time_ms - (before + after) / 2;
   VQ_TRY_ASSIGN(persistent, append_only(*m_connection));
   facts.persistent = *persistent;
+  facts.saves_dumps = saves_dumps(*m_connection);
   return facts;
 }
 
 std::optional<std::string> ClusterQueue::persistence_warning() {
   auto persistent = append_only(*m_connection);
   if (!persistent || *persistent) return std::nullopt;
+  // A restart from an old dump is told by the server's run_id and handled as one empty, but
+  // the dump's holders, long gone, count against the limit for one more TTL.
+  const std::string dump =
+      saves_dumps(*m_connection) ? " or loads an old dump.rdb (its save points are on)" : "";
   return "the Redis server at " + m_connection->address() +
-         " has appendonly off: a restart forgets holders (they re-register within one "
-         "VQ_CLUSTER_TTL) — set appendonly yes in its redis.conf";
+         " has appendonly off: a restart forgets holders" + dump +
+         " (they re-register within one VQ_CLUSTER_TTL) — set appendonly yes in its redis.conf";
 }
 
 }  // namespace vq::cluster

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "cluster_report.h"
 
@@ -58,11 +59,28 @@ cluster::Member member_of(const cluster::ClusterSettings& settings, const WatchR
   return me;
 }
 
+// Whether a failed wait_turn is worth another try: an outage shorter than one TTL (a restart,
+// a short partition) costs the ticket nothing on the server, and its permit, if granted
+// meanwhile, is kept there for the next heartbeat. Going local-only at the first error would
+// let this run start next to one the cluster counts for it. The shim's own timeout still
+// applies: a shim that gave up is noticed here.
+// failing_since: the first failure of this run of them; zero while the last call succeeded.
+bool worth_retrying(std::chrono::steady_clock::time_point& failing_since,
+                    const cluster::ClusterSettings& settings, int pidfd) {
+  auto now = std::chrono::steady_clock::now();
+  if (failing_since == std::chrono::steady_clock::time_point{}) failing_since = now;
+  if (exited(pidfd)) return true;  // the loop leaves the line for it
+  if (now - failing_since >= settings.ttl) return false;
+  std::this_thread::sleep_for(std::min(wait_slice(settings), milliseconds(200)));
+  return true;
+}
+
 // Sleeps in the queue until admitted; the entry says how it ended.
 void wait_in_line(cluster::ClusterQueue& queue, std::uint64_t ticket,
                   const cluster::ClusterSettings& settings, const WatchRequest& request, int pidfd,
                   ClusterEntry& entry) {
   std::optional<std::size_t> told_ahead;
+  std::chrono::steady_clock::time_point failing_since{};
   for (;;) {
     if (exited(pidfd)) {
       (void)queue.leave(ticket);
@@ -70,10 +88,12 @@ void wait_in_line(cluster::ClusterQueue& queue, std::uint64_t ticket,
       return;
     }
     auto turn = queue.wait_turn(ticket, wait_slice(settings));
+    if (!turn && worth_retrying(failing_since, settings, pidfd)) continue;
     if (!turn) {
       entry.shim_gone = !unreachable(request.report_fd, turn.error().message);
       return;
     }
+    failing_since = {};
     if (turn->permit) {
       entry.permit = turn->permit;
       entry.state = PermitState::held;

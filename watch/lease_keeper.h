@@ -41,7 +41,7 @@ class LeaseKeeper {
 
   const cluster::ClusterSettings m_settings;
   std::optional<cluster::ClusterQueue> m_queue;  // none while the server is lost
-  const cluster::Permit m_permit;
+  cluster::Permit m_permit;                      // renew() moves its epoch on a re-registration
   std::atomic<int> m_state{static_cast<int>(PermitState::held)};
   std::chrono::milliseconds m_backoff;
   std::mutex m_mutex;

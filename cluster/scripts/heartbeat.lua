@@ -5,7 +5,7 @@ local epoch = current_epoch()
 reclaim()
 local ticket = ARGV[3]
 local wake = key('wake:' .. ticket)
-local permit = redis.call('LPOP', wake)
+local permit = redis.call('LPOP', wake) or redis.call('GET', key('granted:' .. ticket))
 if permit then
   return { 1, permit }
 end
@@ -18,6 +18,7 @@ elseif ARGV[4] ~= epoch then
   redis.call('HSET', w, 'since', now, 'ttl', ttl)
   redis.call('ZADD', key('waiters'), now + ttl, ticket)
   raise_counter('tickets', tonumber(ticket))
+  stretch_grace()
 else
   return { -1, '' }
 end

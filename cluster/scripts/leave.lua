@@ -4,11 +4,10 @@ reclaim()
 local ticket = ARGV[3]
 redis.call('ZREM', key('waiters'), ticket)
 redis.call('DEL', key('waiter:' .. ticket))
-local permit = redis.call('LPOP', key('wake:' .. ticket))
+-- The grant, not the wake list: the waiter may have popped it and lost the reply.
+local permit = redis.call('GET', key('granted:' .. ticket))
 if permit then
-  local token = string.match(permit, '^(%d+)')
-  redis.call('ZREM', key('holders'), token)
-  redis.call('DEL', key('holder:' .. token))
+  drop_holder(string.match(permit, '^(%d+)'))
 end
 redis.call('DEL', key('wake:' .. ticket))
 admit()

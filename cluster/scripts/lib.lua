@@ -11,16 +11,61 @@ local function key(name)
   return q .. ':' .. name
 end
 
--- A missing epoch means a fresh server or one restarted empty: nobody is admitted for one TTL,
--- so that every live keeper re-registers its permit before anyone new gets one.
+-- A restart or a stall: nobody is admitted for one TTL, and the leases and heartbeats of those
+-- who were there run from now, so that every live keeper renews (or re-registers) before
+-- anyone new gets a permit. A lease that ran out while the server could not hear its keeper
+-- is not the keeper's fault.
+local function start_grace()
+  redis.call('SET', key('grace'), now + ttl)
+  redis.call('SET', key('grace_from'), now)
+  for _, set in ipairs({ 'holders', 'waiters' }) do
+    for _, member in ipairs(redis.call('ZRANGE', key(set), 0, -1)) do
+      redis.call('ZADD', key(set), 'XX', now + ttl, member)
+    end
+  end
+end
+
+-- Live keepers renew every TTL/3 and waiters beat as often, so with holders a script runs at
+-- least that often. A longer gap is a stall or an outage (SIGSTOP, swapping, a partition of the
+-- server) that the holders could not renew through; half a TTL is above the renewal period and
+-- below the two thirds of a lease a holder has left at worst when its renewal falls due.
+local function stalled()
+  local last = tonumber(redis.call('GET', key('last')))
+  redis.call('SET', key('last'), now)
+  if not last or now - last <= ttl / 2 then
+    return false
+  end
+  return redis.call('ZCARD', key('holders')) > 0
+end
+
+-- The server's run_id changes at every start. The epoch key alone does not tell a restart:
+-- a server with save points and no appendonly loads an old dump.rdb that has it, with the
+-- counters of then.
+local function server_run_id()
+  return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') or ''
+end
+
+-- A missing epoch or another run_id means a fresh server or a restarted one (empty or from an
+-- old dump): a new epoch, in which the holders and waiters of the old one re-register.
+local checked_epoch = nil
 local function current_epoch()
+  if checked_epoch then
+    return checked_epoch
+  end
+  local run_id = server_run_id()
   local epoch = redis.call('GET', key('epoch'))
-  if epoch then
+  if epoch and redis.call('GET', key('run_id')) == run_id then
+    if stalled() then
+      start_grace()
+    end
+    checked_epoch = epoch
     return epoch
   end
   epoch = clock[1] .. '.' .. clock[2]
   redis.call('SET', key('epoch'), epoch)
-  redis.call('SET', key('grace'), now + ttl)
+  redis.call('SET', key('run_id'), run_id)
+  redis.call('SET', key('last'), now)
+  start_grace()
   -- Tickets and tokens of an epoch start at ten per millisecond of server time, above any an
   -- earlier epoch handed out (unless it averaged ten a millisecond): waiters and holders that
   -- come back keep their numbers, unique, and returning waiters stay ahead of newcomers. Kept
@@ -30,11 +75,22 @@ local function current_epoch()
       redis.call('SET', key(counter), now * 10)
     end
   end
+  checked_epoch = epoch
   return epoch
 end
 
 local function in_grace()
   return now < (tonumber(redis.call('GET', key('grace'))) or 0)
+end
+
+-- The grace period was sized by whoever called first after the restart; a keeper with a longer
+-- TTL renews less often, and so may its peers: a registrant stretches the grace to one of its
+-- own TTLs from the grace's start.
+local function stretch_grace()
+  local from = tonumber(redis.call('GET', key('grace_from'))) or now
+  if (tonumber(redis.call('GET', key('grace'))) or 0) < from + ttl then
+    redis.call('SET', key('grace'), from + ttl)
+  end
 end
 
 local function limit()
@@ -46,12 +102,23 @@ local function limit()
   return seed_limit
 end
 
+-- A holder's grant ("<token> <epoch>" under granted:<ticket>) lives as long as it does: the
+-- wake list is only a wake-up, and a waiter that lost the BLPOP's reply (a partition, a
+-- timeout) learns its permit from the next heartbeat.
+local function drop_holder(token)
+  local ticket = redis.call('HGET', key('holder:' .. token), 'ticket')
+  if ticket then
+    redis.call('DEL', key('granted:' .. ticket))
+  end
+  redis.call('ZREM', key('holders'), token)
+  redis.call('DEL', key('holder:' .. token))
+end
+
 -- Holders whose lease ran out (a dead host, a stopped keeper) lose their permit; waiters whose
 -- heartbeat stopped leave the line. Whoever runs a script next does it.
 local function reclaim()
   for _, token in ipairs(redis.call('ZRANGEBYSCORE', key('holders'), '-inf', now)) do
-    redis.call('ZREM', key('holders'), token)
-    redis.call('DEL', key('holder:' .. token))
+    drop_holder(token)
     redis.call('INCR', key('lost'))
   end
   for _, ticket in ipairs(redis.call('ZRANGEBYSCORE', key('waiters'), '-inf', now)) do
@@ -118,6 +185,7 @@ local function admit()
       redis.call('ZADD', key('holders'), now + lease, token)
       redis.call('ZREM', key('waiters'), entry.ticket)
       redis.call('DEL', w)
+      redis.call('SET', key('granted:' .. entry.ticket), token .. ' ' .. epoch)
       redis.call('LPUSH', key('wake:' .. entry.ticket), token .. ' ' .. epoch)
       redis.call('PEXPIRE', key('wake:' .. entry.ticket), lease * 2)
       room = room - 1

@@ -2,9 +2,9 @@
 current_epoch()
 reclaim()
 local token = ARGV[3]
-local released = redis.call('ZREM', key('holders'), token)
+local released = redis.call('ZSCORE', key('holders'), token) and 1 or 0
 if released == 1 then
-  redis.call('DEL', key('holder:' .. token))
+  drop_holder(token)
 else
   redis.call('INCR', key('stale'))
 end

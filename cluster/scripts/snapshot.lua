@@ -16,6 +16,7 @@ end
 local waiters = {}
 for _, entry in ipairs(line()) do
   local row = redis.call('HMGET', key('waiter:' .. entry.ticket), unpack(fields))
+  row[1] = entry.ticket  -- a waiter's hash has no ticket field: its key names it
   table.insert(row, 1, '0')
   row[#row + 1] = tostring(redis.call('ZSCORE', key('waiters'), entry.ticket))
   waiters[#waiters + 1] = row

@@ -225,3 +225,42 @@ TEST(ClusterLeases, AWaiterFromBeforeARestartKeepsItsPlaceAheadOfNewcomers) {
   ASSERT_TRUE(late_turn);
   EXPECT_FALSE(late_turn->permit);
 }
+
+// A keeper reconnects with a fresh ClusterQueue after any error: what it re-registers, and the
+// epoch it re-registered in, must come with the permit, not with the queue that admitted it.
+TEST(ClusterLeases, AReconnectedKeeperReRegistersTheMemberAndLaterLosesAnExpiredPermit) {
+  if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  auto settings = settings_for(*server, 1, 2);
+  auto a = joined(settings, "a");
+  auto permit = wait_for_permit(a.queue, a.ticket, 3s);
+  ASSERT_TRUE(permit);
+
+  ASSERT_TRUE(server->restart());
+  auto fresh = cluster::ClusterQueue::connect(settings);
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  auto renewal = fresh->renew(*permit);
+  ASSERT_TRUE(renewal) << renewal.error().message;
+  ASSERT_EQ(*renewal, cluster::Renewal::reregistered);
+  auto snapshot = fresh->snapshot();
+  ASSERT_TRUE(snapshot);
+  ASSERT_EQ(snapshot->holders.size(), 1u);
+  EXPECT_EQ(snapshot->holders[0].member.agent, "a") << "re-registered with empty member fields";
+  EXPECT_EQ(snapshot->holders[0].member.command, "vitest run");
+
+  // b keeps renewing (so this is no stall) while a's re-registered lease runs out; the limit
+  // has room, so only the epoch tells a loss in this epoch from a permit of the one before.
+  auto b = joined(settings, "b");
+  auto permit_b = wait_for_permit(b.queue, b.ticket, 3s);
+  ASSERT_TRUE(permit_b);
+  for (int beat = 0; beat < 5; ++beat) {
+    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(b.queue.renew(*permit_b));
+  }
+  auto again = cluster::ClusterQueue::connect(settings);
+  ASSERT_TRUE(again) << again.error().message;
+  auto late = again->renew(*permit);
+  ASSERT_TRUE(late) << late.error().message;
+  EXPECT_EQ(*late, cluster::Renewal::lost) << "an expiry in the new epoch re-registered again";
+}

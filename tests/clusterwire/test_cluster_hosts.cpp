@@ -213,4 +213,25 @@ TEST_F(ClusterHostsTest, ThePerAgentCapHoldsAcrossHosts) {
 }
 
 }  // namespace
+// A waiter's watcher rides out a server outage shorter than the TTL in the line instead of
+// going local-only at the first error and starting next to the holder.
+TEST_F(ClusterHostsTest, AWaiterKeepsItsPlaceThroughAShortOutage) {
+  m_limit = "1";
+  m_ttl = "2";
+  Process first(host_launch("a", "first", {{"FAKE_SLEEP_MS", "4000"}}));
+  ASSERT_TRUE(eventually([&] { return has_started("first"); })) << first.stderr_text();
+  Process second(host_launch("b", "second", {{"FAKE_SLEEP_MS", "50"}}));
+  sleep_for_ms(500);  // second is in the line
+  m_server->kill_hard();
+  sleep_for_ms(700);
+  ASSERT_TRUE(m_server->restart());
+  ASSERT_TRUE(first.wait(30s));
+  ASSERT_TRUE(second.wait(30s));
+  auto first_end = find_event(records(), RecordEvent::Kind::end, "first");
+  auto second_start = find_event(records(), RecordEvent::Kind::start, "second");
+  ASSERT_TRUE(first_end && second_start);
+  EXPECT_GT(second_start->ns, first_end->ns)
+      << "the waiter went local-only and ran next to the holder: " << second.stderr_text();
+}
+
 }  // namespace vq::mp
