@@ -117,6 +117,51 @@ Json permit_json(const ActiveRun& run) {
   return state == PermitState::none ? Json(nullptr) : Json(std::string(permit_name(state)));
 }
 
+// One holder of the table, with what the kernel, its record and its watcher say.
+Json active_json(const ActiveRun& run) {
+  Json entry;
+  entry["pid"] = run.pid;
+  entry["slot"] = run.slot;
+  entry["has_record"] = run.has_record;
+  entry["lock_seen"] = run.lock_seen;
+  entry["agent"] = run.has_record ? text(run.agent) : Json(nullptr);
+  entry["started"] = run.has_record ? Json(iso_utc(run.admitted_ms)) : Json(nullptr);
+  entry["started_ms"] = run.has_record ? Json(run.admitted_ms) : Json(nullptr);
+  entry["runtime_s"] = run.has_record ? Json(run.runtime_s) : Json(nullptr);
+  entry["rss_bytes"] = run.usage ? Json(run.usage->rss_bytes) : Json(nullptr);
+  entry["cpu_percent"] = or_null(run.cpu_percent);
+  entry["cpu_average_percent"] = or_null(run.cpu_average_percent);
+  entry["cpu_time_s"] = run.usage ? Json(static_cast<double>(run.usage->cpu_ticks) /
+                                         static_cast<double>(::sysconf(_SC_CLK_TCK)))
+                                  : Json(nullptr);
+  entry["processes"] = run.usage ? Json(run.usage->processes) : Json(nullptr);
+  entry["cwd"] = run.has_record ? text(run.cwd) : Json(nullptr);
+  entry["command"] = run.has_record ? text(run.command) : Json(nullptr);
+  add_live_fields(entry, run);
+  entry["memory_estimate_bytes"] =
+      run.has_record && run.estimate_bytes > 0 ? Json(run.estimate_bytes) : Json(nullptr);
+  entry["workers"] = run.workers ? Json(*run.workers) : Json(nullptr);
+  entry["cluster_permit"] = permit_json(run);
+  return entry;
+}
+
+// One waiter, in line order, with what it is blocked on.
+Json waiting_json(const WaitingRun& run) {
+  Json entry{{"pid", run.pid},
+             {"agent", text(run.agent)},
+             {"position", run.position},
+             {"waiting_s", run.waiting_s},
+             {"since", iso_utc(run.since_ms)},
+             {"stopped", run.stopped},
+             {"ticket", run.ticket},
+             {"priority", std::string(priority_name(run.level))},
+             {"age_bonus", run.age_bonus},
+             {"effective_priority", std::string(priority_name(run.effective))},
+             {"turn", run.round}};
+  add_wait_reason(entry, run);
+  return entry;
+}
+
 }  // namespace
 
 Json status_json(const StatusReport& report) {
@@ -130,48 +175,9 @@ Json status_json(const StatusReport& report) {
   out["busy"] = report.active.size();
   out["registered"] = report.registered;
   out["active"] = Json::array();
-  for (const ActiveRun& run : report.active) {
-    Json entry;
-    entry["pid"] = run.pid;
-    entry["slot"] = run.slot;
-    entry["has_record"] = run.has_record;
-    entry["lock_seen"] = run.lock_seen;
-    entry["agent"] = run.has_record ? text(run.agent) : Json(nullptr);
-    entry["started"] = run.has_record ? Json(iso_utc(run.admitted_ms)) : Json(nullptr);
-    entry["started_ms"] = run.has_record ? Json(run.admitted_ms) : Json(nullptr);
-    entry["runtime_s"] = run.has_record ? Json(run.runtime_s) : Json(nullptr);
-    entry["rss_bytes"] = run.usage ? Json(run.usage->rss_bytes) : Json(nullptr);
-    entry["cpu_percent"] = or_null(run.cpu_percent);
-    entry["cpu_average_percent"] = or_null(run.cpu_average_percent);
-    entry["cpu_time_s"] = run.usage ? Json(static_cast<double>(run.usage->cpu_ticks) /
-                                           static_cast<double>(::sysconf(_SC_CLK_TCK)))
-                                    : Json(nullptr);
-    entry["processes"] = run.usage ? Json(run.usage->processes) : Json(nullptr);
-    entry["cwd"] = run.has_record ? text(run.cwd) : Json(nullptr);
-    entry["command"] = run.has_record ? text(run.command) : Json(nullptr);
-    add_live_fields(entry, run);
-    entry["memory_estimate_bytes"] =
-        run.has_record && run.estimate_bytes > 0 ? Json(run.estimate_bytes) : Json(nullptr);
-    entry["workers"] = run.workers ? Json(*run.workers) : Json(nullptr);
-    entry["cluster_permit"] = permit_json(run);
-    out["active"].push_back(std::move(entry));
-  }
+  for (const ActiveRun& run : report.active) out["active"].push_back(active_json(run));
   out["waiting"] = Json::array();
-  for (const WaitingRun& run : report.waiting) {
-    Json entry{{"pid", run.pid},
-               {"agent", text(run.agent)},
-               {"position", run.position},
-               {"waiting_s", run.waiting_s},
-               {"since", iso_utc(run.since_ms)},
-               {"stopped", run.stopped},
-               {"ticket", run.ticket},
-               {"priority", std::string(priority_name(run.level))},
-               {"age_bonus", run.age_bonus},
-               {"effective_priority", std::string(priority_name(run.effective))},
-               {"turn", run.round}};
-    add_wait_reason(entry, run);
-    out["waiting"].push_back(std::move(entry));
-  }
+  for (const WaitingRun& run : report.waiting) out["waiting"].push_back(waiting_json(run));
   out["unrecorded_waiters"] = report.unrecorded_waiters;
   out["ended"] = Json::array();
   for (const EndedRecord& record : report.ended) {
