@@ -84,12 +84,14 @@ std::string RedisServer::url(const std::string& userinfo) const {
          "127.0.0.1:" + std::to_string(m_port) + "/0";
 }
 
+std::string RedisServer::url_at(const std::string& address) const {
+  return "redis://" + address + ":" + std::to_string(m_port) + "/0";
+}
+
 Result<Done> RedisServer::launch() {
   std::vector<std::string> args{"redis-server",
                                 "--port",
                                 std::to_string(m_port),
-                                "--bind",
-                                "127.0.0.1",
                                 "--save",
                                 "",
                                 "--appendonly",
@@ -100,6 +102,11 @@ Result<Done> RedisServer::launch() {
                                 m_dir + "/redis.log",
                                 "--daemonize",
                                 "no"};
+  // One --bind with every address: a second --bind would replace the first.
+  args.insert(args.end(), {"--bind", "127.0.0.1"});
+  args.insert(args.end(), m_options.also_bind.begin(), m_options.also_bind.end());
+  // Protected mode answers every client not on loopback with -DENIED while there is no password.
+  if (!m_options.also_bind.empty()) args.insert(args.end(), {"--protected-mode", "no"});
   if (!m_options.password.empty()) args.insert(args.end(), {"--requirepass", m_options.password});
   // redis-server reads a directive's arguments as separate words.
   for (const auto& user : m_options.acl_users) {

@@ -1,5 +1,6 @@
-// A real redis-server for a test: on 127.0.0.1, a free port, its own directory, no persistence
-// unless asked; killed (or kill -9'd and restarted empty on the same port) by the test.
+// A real redis-server for a test: on 127.0.0.1 (and any address asked for), a free port, its own
+// directory, no persistence unless asked; killed (or kill -9'd and restarted empty on the same
+// port) by the test.
 #pragma once
 
 #include <sys/types.h>
@@ -16,6 +17,10 @@ struct RedisOptions {
   std::string password;                // requirepass for the default user
   std::vector<std::string> acl_users;  // ACL rules, one user each: "alice on >secret ~* +@all"
   bool appendonly = false;
+  // Addresses to listen on besides 127.0.0.1 (a veth's, so another network namespace can reach
+  // the server and then be cut off from it); each must be configured before start. Defaulted,
+  // so that RedisOptions{password, users, appendonly} need not name it.
+  std::vector<std::string> also_bind = {};
 };
 
 // A port nothing listens on right now (bound and closed again).
@@ -34,6 +39,8 @@ class RedisServer {
   pid_t pid() const { return m_pid; }
   // redis://[userinfo@]127.0.0.1:PORT/0
   std::string url(const std::string& userinfo = "") const;
+  // redis://ADDRESS:PORT/0, for an address of RedisOptions::also_bind
+  std::string url_at(const std::string& address) const;
 
   void kill_hard();        // SIGKILL and reap: every key gone with it
   Result<Done> restart();  // start again, empty, on the same port
