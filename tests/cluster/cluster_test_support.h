@@ -7,7 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -27,6 +30,27 @@ inline cluster::ClusterSettings settings_for(const RedisServer& server, int ttl_
 
 inline cluster::Member member_named(const std::string& agent) {
   return cluster::Member{"test-host", agent, "vitest run", static_cast<int>(::getpid()), 1, 0};
+}
+
+// A fixture's server for one test; null (with a failure recorded) when it would not start.
+inline std::unique_ptr<RedisServer> start_server(RedisOptions options = {}) {
+  auto server = RedisServer::start(std::move(options));
+  if (!server) ADD_FAILURE() << server.error().message;
+  return server ? std::move(*server) : nullptr;
+}
+
+// A connection that has joined the line as `agent`, and its ticket.
+struct Joined {
+  cluster::ClusterQueue queue;
+  std::uint64_t ticket;
+};
+
+inline Joined joined(const cluster::ClusterSettings& settings, const std::string& agent) {
+  auto queue = cluster::ClusterQueue::connect(settings);
+  EXPECT_TRUE(queue) << queue.error().message;
+  auto ticket = queue->join(member_named(agent));
+  EXPECT_TRUE(ticket) << ticket.error().message;
+  return Joined{std::move(*queue), *ticket};
 }
 
 // Waits for a permit, heartbeating, at most `limit`; nullopt when it did not come.

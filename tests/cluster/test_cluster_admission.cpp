@@ -17,12 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::unique_ptr<RedisServer> start_server(RedisOptions options = {}) {
-  auto server = RedisServer::start(std::move(options));
-  if (!server) ADD_FAILURE() << server.error().message;
-  return server ? std::move(*server) : nullptr;
-}
-
 // The observer's record: one line per admission ("+ i") and release ("- i"), appended by the
 // runs themselves as they start and end, read afterwards without asking the server.
 void append_record(const std::string& path, const std::string& line) {

@@ -10,28 +10,7 @@ using namespace vq;
 using namespace vq::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::unique_ptr<RedisServer> start_server() {
-  auto server = RedisServer::start();
-  if (!server) ADD_FAILURE() << server.error().message;
-  return server ? std::move(*server) : nullptr;
-}
-
-struct Joined {
-  cluster::ClusterQueue queue;
-  std::uint64_t ticket;
-};
-
-Joined joined(const cluster::ClusterSettings& settings, const std::string& agent) {
-  auto queue = cluster::ClusterQueue::connect(settings);
-  EXPECT_TRUE(queue) << queue.error().message;
-  auto ticket = queue->join(member_named(agent));
-  EXPECT_TRUE(ticket) << ticket.error().message;
-  return Joined{std::move(*queue), *ticket};
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST(ClusterLeases, ReleaseAndRenewAfterExpiryChangeNothingAndAreCounted) {
   if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";

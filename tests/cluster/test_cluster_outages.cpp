@@ -13,25 +13,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::unique_ptr<RedisServer> start_server() {
-  auto server = RedisServer::start();
-  if (!server) ADD_FAILURE() << server.error().message;
-  return server ? std::move(*server) : nullptr;
-}
-
-struct Joined {
-  cluster::ClusterQueue queue;
-  std::uint64_t ticket;
-};
-
-Joined joined(const cluster::ClusterSettings& settings, const std::string& agent) {
-  auto queue = cluster::ClusterQueue::connect(settings);
-  EXPECT_TRUE(queue) << queue.error().message;
-  auto ticket = queue->join(member_named(agent));
-  EXPECT_TRUE(ticket) << ticket.error().message;
-  return Joined{std::move(*queue), *ticket};
-}
-
 // What the server's save points would do: write dump.rdb now, loaded again at its next start.
 void save_dump(const cluster::ClusterSettings& settings) {
   auto connection = cluster::RedisConnection::open(settings);
