@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cpu_pin.h"
+#include "oom_counter.h"
 
 namespace vq {
 namespace {
@@ -106,6 +107,12 @@ bool start_watcher(const std::string& program, const watch::WatchRequest& reques
   watch::WatchRequest passed = request;
   if (pidfd >= 0) passed.pidfd = k_pidfd_slot;
   if (report_fd >= 0) passed.report_fd = k_report_slot;
+  if (passed.mode == watch::WatchRequest::Mode::watch) {
+    // Read before vitest starts: a run the OOM killer ends at once is still seen as such.
+    const watch::OomCounter oom = watch::OomCounter::of(::getpid());
+    passed.oom_file = oom.file();
+    passed.oom_kills_before = oom.read();
+  }
   // Built before fork: the children only exec or exit.
   std::vector<std::string> args = watch::to_arguments(passed);
   args.insert(args.begin(), program);

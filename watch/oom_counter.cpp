@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <utility>
 
 namespace vq::watch {
 namespace {
@@ -73,6 +74,12 @@ std::optional<std::uint64_t> parse_oom_kill(std::string_view text) {
 OomCounter OomCounter::of(pid_t pid) {
   OomCounter counter;
   counter.m_file = oom_counter_file(read_text("/proc/" + std::to_string(pid) + "/cgroup"));
+  return counter;
+}
+
+OomCounter OomCounter::at(std::string file) {
+  OomCounter counter;
+  counter.m_file = std::move(file);
   return counter;
 }
 

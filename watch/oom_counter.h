@@ -26,7 +26,10 @@ class OomCounter {
   // Finds the counter of `pid`'s cgroup now: the file is read again at the end, when the
   // process (and its /proc/PID/cgroup) may be gone.
   static OomCounter of(pid_t pid);
+  // The counter in `file` (found earlier, e.g. by the shim); empty: none.
+  static OomCounter at(std::string file);
   std::optional<std::uint64_t> read() const;
+  const std::string& file() const { return m_file; }
 
  private:
   std::string m_file;

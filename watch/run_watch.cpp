@@ -57,8 +57,11 @@ bool is_oom_kill(std::optional<WaitStatus> status, std::optional<std::uint64_t> 
 RunObservation watch_run(const ExitWatch& exit, const WatchRequest& request, LiveFiguresFile* live,
                          std::chrono::milliseconds period, const std::atomic<int>* cluster_permit) {
   RunObservation seen;
-  const OomCounter oom = OomCounter::of(request.pid);
-  const auto kills_before = oom.read();
+  // The shim's baseline, taken before vitest started, when it has one; else one taken now,
+  // which misses a kill that came before this watcher was up.
+  const OomCounter oom =
+      request.oom_file.empty() ? OomCounter::of(request.pid) : OomCounter::at(request.oom_file);
+  const auto kills_before = request.oom_file.empty() ? oom.read() : request.oom_kills_before;
   using clock = std::chrono::steady_clock;
   auto next_sample = clock::now();
   for (;;) {

@@ -52,6 +52,14 @@ const std::map<std::string, Setter>& setters() {
       {"end_code", number(&WatchRequest::end_code)},
       {"ended_ms", number(&WatchRequest::ended_at_ms)},
       {"report_fd", number(&WatchRequest::report_fd)},
+      {"oom_file", text(&WatchRequest::oom_file)},
+      {"oom_kills",
+       [](WatchRequest& r, const std::string& v) {
+         std::uint64_t kills = 0;
+         if (!parse_number(v, kills)) return false;
+         r.oom_kills_before = kills;
+         return true;
+       }},
       {"record",
        [](WatchRequest& r, const std::string& v) {
          r.record = v != "0";
@@ -84,6 +92,8 @@ std::vector<std::string> to_arguments(const WatchRequest& request) {
   if (request.admitted_at_ms) add("admitted_ms", std::to_string(*request.admitted_at_ms));
   if (request.report_fd >= 0) add("report_fd", std::to_string(request.report_fd));
   if (!request.record) add("record", "0");
+  if (!request.oom_file.empty()) add("oom_file", request.oom_file);
+  if (request.oom_kills_before) add("oom_kills", std::to_string(*request.oom_kills_before));
   if (request.mode == WatchRequest::Mode::record) {
     add("end", request.end);
     add("end_code", std::to_string(request.end_code));

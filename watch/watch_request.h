@@ -49,6 +49,10 @@ struct WatchRequest {
   // Cluster (watch mode): the report pipe's write end, or -1 for a run without a cluster.
   int report_fd = -1;
   bool record = true;  // false: a cluster run under VQ_WATCH=0 — keep the lease, record nothing
+  // The run's memory cgroup OOM-kill counter (watch/oom_counter.h) and its value, read by the
+  // shim before vitest starts: a run killed before its watcher is up is still seen as OOM-killed.
+  std::string oom_file;
+  std::optional<std::uint64_t> oom_kills_before;
 };
 
 // The command line that asks for `request` (argv[0] not included).

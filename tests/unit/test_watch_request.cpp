@@ -19,6 +19,8 @@ TEST(WatchRequest, WatchRequestSurvivesItsCommandLine) {
   request.priority = 2;
   request.queued_at_ms = 1700000000000;
   request.admitted_at_ms = 1700000000500;
+  request.oom_file = "/sys/fs/cgroup/memory/a b/memory.oom_control";
+  request.oom_kills_before = 0;
   auto parsed = parse_arguments(to_arguments(request));
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_EQ(parsed->mode, WatchRequest::Mode::watch);
@@ -29,6 +31,8 @@ TEST(WatchRequest, WatchRequestSurvivesItsCommandLine) {
   EXPECT_EQ(parsed->vitest_version, "3.2.4");
   EXPECT_EQ(parsed->priority, 2);
   EXPECT_EQ(parsed->admitted_at_ms, request.admitted_at_ms);
+  EXPECT_EQ(parsed->oom_file, request.oom_file);
+  EXPECT_EQ(parsed->oom_kills_before, std::optional<std::uint64_t>(0)) << "zero is a baseline";
 }
 
 TEST(WatchRequest, RecordRequestNeedsHowTheWaitEnded) {
