@@ -79,6 +79,11 @@ struct BadValue {
   const char* value;
 };
 
+// Test names show the setting, not the struct's bytes (pointers that change from run to run).
+void PrintTo(const BadValue& bad, std::ostream* out) {
+  *out << bad.name << "=" << bad.value;
+}
+
 class ConfigRejects : public ::testing::TestWithParam<BadValue> {};
 
 TEST_P(ConfigRejects, BadValueWithAnErrorNamingTheVariable) {
