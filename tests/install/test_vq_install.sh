@@ -29,7 +29,8 @@
 #
 # Usage: test_vq_install.sh SOURCE_DIR WORK_DIR FIXTURE_V5
 #   WORK_DIR keeps the Release build vq-install makes between runs (the prefix path stays the
-#   same, so a second run rebuilds nothing); everything else in it is made afresh.
+#   same, so a second run rebuilds nothing), unless VQ_INSTALL_TEST_BUILD_DIR names another;
+#   everything else in it is made afresh.
 set -uo pipefail
 
 if [[ $# -ne 3 ]]; then
@@ -47,7 +48,9 @@ tools_bin=$e2e_dir/tools/node_modules/.bin
 
 home=$work/home
 queue=$work/queue
-build=$work/build
+# VQ_INSTALL_TEST_BUILD_DIR: an existing Release build to reuse (tests/run passes the one the
+# quick start's vq-install made); only the preload library, which holds the prefix, rebuilds.
+build=${VQ_INSTALL_TEST_BUILD_DIR:-$work/build}
 prefix=$home/.local
 rm -rf "$home" "$work/home2" "$queue" "$work/other" "$work/xdg" "$work/deb" "$work"/*.deb "$build"/*.deb
 mkdir -p "$home/dotfiles" "$work/other" "$work/xdg"
