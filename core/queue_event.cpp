@@ -65,6 +65,8 @@ const char* event_name(EventType type) {
       return "history-rebuilt";
     case EventType::cancelled:
       return "cancelled";
+    case EventType::cluster_unreachable:
+      return "cluster-unreachable";
   }
   return "unknown";
 }
@@ -81,6 +83,7 @@ bool is_warning(EventType type) {
     case EventType::refused:
     case EventType::history_failed:
     case EventType::history_rebuilt:
+    case EventType::cluster_unreachable:
       return true;
     default:
       return false;

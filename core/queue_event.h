@@ -37,6 +37,7 @@ enum class EventType {
   history_failed,       // a run's record could not be written to the history (detail: why)
   history_rebuilt,      // the history was unreadable: moved aside and started anew (detail)
   cancelled,            // a waiter was sent SIGTERM from the dashboard (vq-admin serve)
+  cluster_unreachable,  // VQ_CLUSTER could not be used: local-only, or refused (detail: why)
 };
 
 const char* event_name(EventType type);

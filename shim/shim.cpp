@@ -340,7 +340,12 @@ int settle_wait(const Config& config, const std::string& queue_path, QueueStore&
 }
 
 // No cluster queue for this run: one warning and this machine's limit only, or refuse.
-int cluster_unreachable(const Config& config, const std::string& reason) {
+int cluster_unreachable(const Config& config, QueueStore& queue, const std::string& agent,
+                        const std::string& reason) {
+  QueueEvent event(EventType::cluster_unreachable, agent);
+  event.detail = reason + (config.fail_closed ? "; refused (VQ_FAIL_CLOSED=1)"
+                                              : "; running with this machine's limit only");
+  queue.record(event);
   if (config.fail_closed) {
     say("vq: error: the cluster queue (VQ_CLUSTER) is unreachable: " + reason +
         " — VQ_FAIL_CLOSED=1 refuses to run vitest without it; start or reach the Redis server,"
@@ -377,11 +382,13 @@ int cluster_wait_ended(const Config& config, const ClusterWait& wait, Acquired l
 // Step: the cluster permit, with the local slot held. vq-watch waits in the cluster queue and
 // reports on a pipe; it stays on as the permit's lease keeper. 0: exec vitest now (admitted,
 // or local-only after the one warning); else the shim's status.
-int take_cluster_permit(const Config& config, watch::WatchRequest request, const Acquired& local,
-                        WaitDisplay& display, WaitSignals& signals, VitestExec& vitest) {
+int take_cluster_permit(const Config& config, QueueStore& queue, watch::WatchRequest request,
+                        const Acquired& local, WaitDisplay& display, WaitSignals& signals,
+                        VitestExec& vitest) {
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) {
-    return cluster_unreachable(config, "the shim could not make a pipe for vq-watch");
+    return cluster_unreachable(config, queue, request.agent,
+                               "the shim could not make a pipe for vq-watch");
   }
   request.mode = watch::WatchRequest::Mode::watch;
   request.slot = local.slot;
@@ -391,7 +398,8 @@ int take_cluster_permit(const Config& config, watch::WatchRequest request, const
   ::close(report[1]);
   if (!started) {
     ::close(report[0]);
-    return cluster_unreachable(config, "its watcher " + program + " could not be started");
+    return cluster_unreachable(config, queue, request.agent,
+                               "its watcher " + program + " could not be started");
   }
   ClusterWaitOptions options{config.cluster->queue, cluster_timeout_s(config, local), signals.fd()};
   ClusterWait wait = wait_for_cluster_turn(report[0], options, display);
@@ -401,7 +409,7 @@ int take_cluster_permit(const Config& config, watch::WatchRequest request, const
       vitest.environment.set("VQ_CLUSTER_FENCE", std::to_string(wait.token));
       return 0;
     case ClusterWait::Outcome::unreachable:
-      return cluster_unreachable(config, wait.reason);
+      return cluster_unreachable(config, queue, request.agent, wait.reason);
     case ClusterWait::Outcome::timed_out:
     case ClusterWait::Outcome::interrupted:
       break;
@@ -458,7 +466,7 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
   if (admitted && config.cluster) {
     watch_request.admitted_at_ms = unix_now_ms();
     if (int status =
-            take_cluster_permit(config, watch_request, *acquired, display, signals, vitest);
+            take_cluster_permit(config, *queue, watch_request, *acquired, display, signals, vitest);
         status != 0) {
       return status;
     }

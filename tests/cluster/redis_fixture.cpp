@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -117,9 +118,13 @@ Result<Done> RedisServer::launch() {
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  const pid_t test_pid = ::getpid();
   m_pid = ::fork();
   if (m_pid < 0) return Error::from_errno("fork for redis-server");
   if (m_pid == 0) {
+    // A test killed (a timeout, ^C) takes its server with it rather than leaving it listening.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != test_pid) ::_exit(127);
     ::close_range(3, ~0U, 0);
     ::execvp("redis-server", argv.data());
     ::_exit(127);

@@ -32,6 +32,7 @@ class ClusterShimTest : public ShimTest {
   }
   std::string watcher_path() const { return tmp() + "/fake-watcher"; }
   std::string watcher_args() const { return read_file(tmp() + "/watcher-args"); }
+  std::string queue_log() const { return read_file(queue_dir() + "/vitest-queue.log"); }
 
   Env cluster_env(const std::string& reports, const Env& more = {}) const {
     Env env{{"VQ_CLUSTER", "redis://127.0.0.1:1/0"},
@@ -87,6 +88,11 @@ TEST_F(ClusterShimTest, UnreachableWarnsOnceAndRunsWithTheLocalLimitOnly) {
       << run.stderr_text();
   EXPECT_NE(run.stdout_text().find("env VQ_CLUSTER_FENCE unset"), std::string::npos)
       << run.stdout_text();
+  EXPECT_EQ(count_of(queue_log(), "event=cluster-unreachable"), 1u) << queue_log();
+  EXPECT_NE(queue_log().find("connection refused by 127.0.0.1:1; running with this machine's "
+                             "limit only"),
+            std::string::npos)
+      << queue_log();
 }
 
 TEST_F(ClusterShimTest, UnreachableUnderFailClosedRefusesWith69) {
@@ -99,6 +105,8 @@ TEST_F(ClusterShimTest, UnreachableUnderFailClosedRefusesWith69) {
   EXPECT_NE(run.stderr_text().find("vq: error: the cluster queue (VQ_CLUSTER) is unreachable"),
             std::string::npos)
       << run.stderr_text();
+  EXPECT_NE(queue_log().find("event=cluster-unreachable"), std::string::npos) << queue_log();
+  EXPECT_NE(queue_log().find("refused (VQ_FAIL_CLOSED=1)"), std::string::npos) << queue_log();
 }
 
 TEST_F(ClusterShimTest, AWatcherThatCannotStartCountsAsUnreachable) {
