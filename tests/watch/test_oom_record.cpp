@@ -92,6 +92,7 @@ TEST_F(OomRecordTest, RunKilledByTheOomKillerIsRecordedSo) {
 // shim's baseline, read before vitest started, still tells it apart from a plain SIGKILL.
 TEST_F(OomRecordTest, RunKilledBeforeItsWatcherIsUpIsStillRecordedAsOom) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to make a memory cgroup";
+  if (!kernel_has_pidfd_exit_info()) GTEST_SKIP() << "needs PIDFD_INFO_EXIT (Linux 6.15+)";
   SmallMemoryCgroup cgroup;
   if (!cgroup.ready()) GTEST_SKIP() << "no cgroup v1 memory controller at /sys/fs/cgroup/memory";
   const std::string late_watcher = tmp() + "/late-vq-watch";

@@ -19,12 +19,6 @@ namespace {
 using WatcherTest = WatchTest;
 constexpr std::int64_t k_mib = 1 << 20;
 
-bool kernel_has_pidfd_exit_info() {
-  int major = 0, minor = 0;
-  std::sscanf(read_file("/proc/sys/kernel/osrelease").c_str(), "%d.%d", &major, &minor);
-  return major > 6 || (major == 6 && minor >= 15);
-}
-
 std::string ended(const history::RunRecord& row) {
   return std::string(history::describe(row.end, row.end_code));
 }

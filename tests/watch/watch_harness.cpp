@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -64,6 +65,12 @@ std::vector<pid_t> children_of(pid_t pid) {
   }
   ::closedir(dir);
   return children;
+}
+
+bool kernel_has_pidfd_exit_info() {
+  int major = 0, minor = 0;
+  std::sscanf(read_file("/proc/sys/kernel/osrelease").c_str(), "%d.%d", &major, &minor);
+  return major > 6 || (major == 6 && minor >= 15);
 }
 
 }  // namespace vq::mp

@@ -27,5 +27,8 @@ class WatchTest : public ShimTest {
 std::vector<pid_t> watchers_of(pid_t pid);
 // The pids the kernel lists as children of `pid` (all its threads).
 std::vector<pid_t> children_of(pid_t pid);
+// Whether a pidfd tells how its process ended after another process reaped it (PIDFD_INFO_EXIT,
+// Linux 6.15+): a watcher that starts after the end needs it.
+bool kernel_has_pidfd_exit_info();
 
 }  // namespace vq::mp
