@@ -71,6 +71,7 @@ void run_handoff(const Context& context, Report& report) {
   Figure flock{"handoff", "flock"};
   Figure sem{"handoff", "sem"};
   Figure baseline{"handoff", "vq baseline"};
+  Figure unwatched{"handoff", "vq watching off"};
   for (int batch = 0; batch < batches; ++batch) {
     std::string dir = fresh_dir(context, "handoff");
     auto gaps = handoffs({context.shim, "run"},
@@ -78,6 +79,13 @@ void run_handoff(const Context& context, Report& report) {
                                    "VQ_QUEUE_TIMEOUT=0", "VQ_REAL_VITEST=" + context.fake}),
                          per_batch, dir + "/vq.record");
     vq.samples.insert(vq.samples.end(), gaps.begin(), gaps.end());
+    // The share of the handoff that starting the next run's watcher takes.
+    gaps =
+        handoffs({context.shim, "run"},
+                 base_env({"VQ_QUEUE_DIR=" + dir + "/unwatched-queue", "VQ_MAX_PROCESSES=1",
+                           "VQ_QUEUE_TIMEOUT=0", "VQ_REAL_VITEST=" + context.fake, "VQ_WATCH=0"}),
+                 per_batch, dir + "/unwatched.record");
+    unwatched.samples.insert(unwatched.samples.end(), gaps.begin(), gaps.end());
     if (!context.baseline_shim.empty()) {
       gaps = handoffs({context.baseline_shim, "run"},
                       base_env({"VQ_QUEUE_DIR=" + dir + "/baseline-queue", "VQ_MAX_PROCESSES=1",
@@ -107,6 +115,12 @@ void run_handoff(const Context& context, Report& report) {
   report.targets.push_back({"handoff p50", 1.0, "ms", median(vq.samples)});
   report.targets.push_back({"handoff p99", 5.0, "ms", percentile(vq.samples, 99)});
   floor.note = "poll() on a pidfd of the previous run, then exec: no queue at all";
+  char watched_note[200];
+  std::snprintf(watched_note, sizeof watched_note,
+                "handoff p50 over the pidfd floor: vq %.2fx, with VQ_WATCH=0 %.2fx",
+                median(vq.samples) / median(floor.samples),
+                median(unwatched.samples) / median(floor.samples));
+  report.notes.push_back(watched_note);
   if (!context.baseline_shim.empty()) {
     char note[200];
     std::snprintf(note, sizeof note,
@@ -122,6 +136,7 @@ void run_handoff(const Context& context, Report& report) {
   report.figures.push_back(std::move(flock));
   report.figures.push_back(std::move(sem));
   report.figures.push_back(std::move(baseline));
+  report.figures.push_back(std::move(unwatched));
 }
 
 }  // namespace vq::bench
