@@ -80,6 +80,8 @@ std::string ClusterHostsTest::permit_in_history(pid_t pid) const {
   std::string permit = "<none>";
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(history_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    // Another run's watcher may be writing its row just now.
+    sqlite3_busy_timeout(db, 5000);
     sqlite3_stmt* row = nullptr;
     const char* sql = "SELECT cluster_permit FROM runs WHERE pid = ?";
     if (sqlite3_prepare_v2(db, sql, -1, &row, nullptr) == SQLITE_OK) {
@@ -91,6 +93,17 @@ std::string ClusterHostsTest::permit_in_history(pid_t pid) const {
     sqlite3_finalize(row);
   }
   sqlite3_close(db);
+  return permit;
+}
+
+std::string ClusterHostsTest::recorded_permit(pid_t pid) const {
+  std::string permit = "<none>";
+  eventually(
+      [&] {
+        permit = permit_in_history(pid);
+        return permit != "<none>";
+      },
+      std::chrono::seconds(10));
   return permit;
 }
 

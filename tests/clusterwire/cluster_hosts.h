@@ -38,6 +38,9 @@ class ClusterHostsTest : public ShimTest {
   // The history row's cluster_permit for the run of `pid` (VQ_HISTORY of these tests), or
   // "<none>" when there is no row (yet).
   std::string permit_in_history(pid_t pid) const;
+  // permit_in_history once the row is there (waiting up to 10 s), else "<none>": one read, so
+  // the value checked is the value that was found.
+  std::string recorded_permit(pid_t pid) const;
   std::string history_path() const { return tmp() + "/history.sqlite"; }
 
   std::unique_ptr<test::RedisServer> m_server;
