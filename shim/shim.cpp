@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -24,6 +25,7 @@
 #include "estimate_refresh.h"
 #include "exit_status.h"
 #include "memory_admission.h"
+#include "pending_watcher.h"
 #include "preload_redirect.h"
 #include "process_identity.h"
 #include "queue_store.h"
@@ -285,10 +287,29 @@ watch::WatchRequest watch_request_for(const std::string& queue_path, const RunIn
   return request;
 }
 
-// Starts this run's watcher: sampling from now on (admitted), or recording how a wait ended
-// that never got a slot. None with VQ_WATCH=0 or a queue that failed open.
+// The wait's display, and at the wait's start this launch's pending watcher, so the watcher is
+// up before the turn comes and the handoff does not wait for its start.
+class WaitWithWatcher : public WaitObserver {
+ public:
+  WaitWithWatcher(WaitDisplay& display, std::function<void()> start_watcher)
+      : m_display(display), m_start_watcher(std::move(start_watcher)) {}
+  void on_wait_start(const WaitSnapshot& snapshot) override {
+    m_display.on_wait_start(snapshot);
+    m_start_watcher();
+  }
+  void on_progress(const WaitSnapshot& snapshot) override { m_display.on_progress(snapshot); }
+  void on_admitted(double waited_s) override { m_display.on_admitted(waited_s); }
+
+ private:
+  WaitDisplay& m_display;
+  std::function<void()> m_start_watcher;
+};
+
+// Starts this run's watcher, or tells the pending one: sampling from now on (admitted), or
+// recording how a wait ended that never got a slot. None with VQ_WATCH=0 or a queue that
+// failed open.
 void start_watching(const Config& config, const Result<Acquired>& acquired,
-                    watch::WatchRequest request) {
+                    watch::WatchRequest request, PendingWatcher* pending = nullptr) {
   if (!config.watch || !acquired) return;
   const std::int64_t now_ms = unix_now_ms();
   switch (acquired->outcome) {
@@ -309,7 +330,11 @@ void start_watching(const Config& config, const Result<Acquired>& acquired,
       request.ended_at_ms = now_ms;
       break;
   }
-  start_watcher(watcher_program(config), request);
+  if (pending != nullptr && pending->started()) {
+    pending->tell(std::move(request));
+  } else {
+    start_watcher(watcher_program(config), request);
+  }
 }
 
 // Whatever ended the wait, settled: 0 when vitest is to be exec'd now, else the shim's status.
@@ -446,16 +471,20 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
   RoomCheck room(memory_settings(config), holder_memory);
   if (config.memory_admission) options.room = &room;
   if (!config.memory_estimate) options.learned_estimate = [&refresh] { return refresh.learned(); };
-  auto acquired = acquire(*queue, run, options, display);
+  auto watch_request = watch_request_for(queue_path, run, launch, vitest, version, queued_at_ms);
+  PendingWatcher pending;
+  WaitWithWatcher observer(display, [&] {
+    if (config.watch && !config.cluster) pending.start(watcher_program(config), watch_request);
+  });
+  auto acquired = acquire(*queue, run, options, observer);
   if (acquired) run.estimate_bytes = acquired->estimate_bytes;
   // Before settle_wait hands the slot's lock over to the exec: the grant needs one more pass.
   if (acquired && acquired->outcome == Acquired::Outcome::admitted && config.single_worker &&
       config.workers_auto) {
     force_workers(version, grant_auto_workers(*queue, run, options.room), vitest);
   }
-  auto watch_request = watch_request_for(queue_path, run, launch, vitest, version, queued_at_ms);
   if (acquired && acquired->outcome != Acquired::Outcome::admitted) {
-    start_watching(config, acquired, watch_request);
+    start_watching(config, acquired, watch_request, &pending);
   }
   if (int status = settle_wait(config, queue_path, *queue, acquired, display, signals);
       status != 0) {
@@ -477,7 +506,9 @@ int run_queued(const Config& config, const EnvLookup& env, const Launch& launch,
   // flushed line by line, and exec drops the table mapping with the rest of this process's
   // memory, where unmapping it first costs a TLB flush on every CPU this process ran on.
   signals.restore();
-  if (admitted && !config.cluster) start_watching(config, acquired, std::move(watch_request));
+  if (admitted && !config.cluster) {
+    start_watching(config, acquired, std::move(watch_request), &pending);
+  }
   exec_vitest(vitest);
 }
 

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <utility>
 #include <vector>
 
 #include "cpu_pin.h"
@@ -17,8 +18,10 @@
 namespace vq {
 namespace {
 
-constexpr int k_pidfd_slot = 3;   // the descriptor the watcher finds the run's pidfd on
-constexpr int k_report_slot = 4;  // where a cluster watcher finds its report pipe's write end
+constexpr int k_pidfd_slot = 3;  // the descriptor the watcher finds the run's pidfd on
+// Where a cluster watcher finds its report pipe's write end, or a pending watcher its admission
+// pipe's read end (never both).
+constexpr int k_channel_slot = 4;
 
 // Closes every descriptor but `kept` (close_range, Linux 5.9+; else one by one up to the limit).
 // `kept` -1 keeps none.
@@ -43,40 +46,41 @@ void place_descriptor(int fd, int slot) {
   ::fcntl(slot, F_SETFD, 0);
 }
 
-// The pidfd on 3 and the report pipe on 4, whichever descriptors they arrived on: each is first
-// moved above both slots, so placing one never overwrites the other.
-void place_kept_descriptors(int pidfd, int report_fd) {
-  if (report_fd < 0) {
+// The pidfd on 3 and the channel (a pipe) on 4, whichever descriptors they arrived on: each is
+// first moved above both slots, so placing one never overwrites the other.
+void place_kept_descriptors(int pidfd, int channel_fd) {
+  if (channel_fd < 0) {
     place_descriptor(pidfd, k_pidfd_slot);
     close_all_descriptors_but(pidfd >= 0 ? k_pidfd_slot : -1);
     return;
   }
-  int high_pidfd = pidfd >= 0 ? ::fcntl(pidfd, F_DUPFD, k_report_slot + 1) : -1;
-  int high_report = ::fcntl(report_fd, F_DUPFD, k_report_slot + 1);
+  int high_pidfd = pidfd >= 0 ? ::fcntl(pidfd, F_DUPFD, k_channel_slot + 1) : -1;
+  int high_report = ::fcntl(channel_fd, F_DUPFD, k_channel_slot + 1);
   place_descriptor(high_pidfd, k_pidfd_slot);
-  place_descriptor(high_report, k_report_slot);
+  place_descriptor(high_report, k_channel_slot);
   if (high_pidfd < 0) ::close(k_pidfd_slot);
   ::close_range(0, 2, 0);
-  if (::close_range(k_report_slot + 1, ~0U, 0) != 0) {
-    for (int fd = k_report_slot + 1; fd < 1024; ++fd) ::close(fd);
+  if (::close_range(k_channel_slot + 1, ~0U, 0) != 0) {
+    for (int fd = k_channel_slot + 1; fd < 1024; ++fd) ::close(fd);
   }
 }
 
 // In the grandchild: detach and become vq-watch. Never returns.
-[[noreturn]] void become_watcher(char** argv, int pidfd, int report_fd, const CpuPin& pin) {
+[[noreturn]] void become_watcher(char** argv, int pidfd, int channel_fd, bool lower_now,
+                                 const CpuPin& pin) {
   // Its start (exec) on another CPU than the one the shim goes on with, then on the launcher's
   // CPUs, not the one CPU the shim was pinned to meanwhile.
   pin.move_elsewhere();
   pin.restore();
   ::setsid();
-  if (report_fd < 0) ::setpriority(PRIO_PROCESS, 0, watch::k_watcher_nice);
+  if (lower_now) ::setpriority(PRIO_PROCESS, 0, watch::k_watcher_nice);
   // The shim blocked the signals that end a wait; vq-watch starts with none blocked.
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  // The run's pidfd goes down as descriptor 3 (a cluster watcher's report pipe as 4), the only
-  // ones kept (not close-on-exec).
-  place_kept_descriptors(pidfd, report_fd);
+  // The run's pidfd goes down as descriptor 3 (a cluster watcher's report pipe or a pending
+  // watcher's admission pipe as 4), the only ones kept (not close-on-exec).
+  place_kept_descriptors(pidfd, channel_fd);
   int null_fd = ::open("/dev/null", O_RDWR);  // lands on 0, the lowest free descriptor
   if (null_fd == 0) {
     ::dup2(0, 1);
@@ -99,14 +103,15 @@ std::string watcher_program(const Config& config) {
   return self.substr(0, slash) + "/../vq-watch";
 }
 
-bool start_watcher(const std::string& program, const watch::WatchRequest& request, int report_fd) {
+namespace {
+
+// `passed` names the slots already (pidfd aside); `channel_fd` goes down on k_channel_slot.
+bool spawn_watcher(const std::string& program, watch::WatchRequest passed, int channel_fd) {
   if (program.empty() || ::access(program.c_str(), X_OK) != 0) return false;
   // A pidfd of this process (which becomes vitest), opened here so that a run ending before
   // the watcher is up still has its end seen. Without one the watcher opens its own.
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
-  watch::WatchRequest passed = request;
   if (pidfd >= 0) passed.pidfd = k_pidfd_slot;
-  if (report_fd >= 0) passed.report_fd = k_report_slot;
   if (passed.mode == watch::WatchRequest::Mode::watch) {
     // Read before vitest starts: a run the OOM killer ends at once is still seen as such.
     const watch::OomCounter oom = watch::OomCounter::of(::getpid());
@@ -133,7 +138,10 @@ bool start_watcher(const std::string& program, const watch::WatchRequest& reques
   if (middle == 0) {
     // The watcher's parent exits now, so init (or a subreaper) adopts it: it is never a child
     // of vitest, which this process becomes.
-    if (::syscall(SYS_fork) == 0) become_watcher(argv.data(), pidfd, report_fd, pin);
+    // A cluster watcher lowers itself only once admitted: until then the shim waits for it.
+    if (::syscall(SYS_fork) == 0) {
+      become_watcher(argv.data(), pidfd, channel_fd, passed.report_fd < 0, pin);
+    }
     ::_exit(0);
   }
   // Reaped before exec, so vitest starts with no child of ours.
@@ -142,6 +150,21 @@ bool start_watcher(const std::string& program, const watch::WatchRequest& reques
   pin.restore();  // vitest runs on the CPUs it was given
   if (pidfd >= 0) ::close(pidfd);
   return true;
+}
+
+}  // namespace
+
+bool start_watcher(const std::string& program, const watch::WatchRequest& request, int report_fd) {
+  watch::WatchRequest passed = request;
+  if (report_fd >= 0) passed.report_fd = k_channel_slot;
+  return spawn_watcher(program, std::move(passed), report_fd);
+}
+
+bool start_pending_watcher(const std::string& program, const watch::WatchRequest& request,
+                           int admission_fd) {
+  watch::WatchRequest passed = request;
+  passed.admission_fd = k_channel_slot;
+  return spawn_watcher(program, std::move(passed), admission_fd);
 }
 
 }  // namespace vq

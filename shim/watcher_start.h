@@ -20,5 +20,9 @@ std::string watcher_program(const Config& config);
 // the cluster watcher's report pipe (descriptor 4, request.report_fd); the caller closes its own.
 bool start_watcher(const std::string& program, const watch::WatchRequest& request,
                    int report_fd = -1);
+// The same for a watcher started while the launch still waits: it reads how the wait ended
+// from `admission_fd` (descriptor 4, request.admission_fd; watch/admission_message.h).
+bool start_pending_watcher(const std::string& program, const watch::WatchRequest& request,
+                           int admission_fd);
 
 }  // namespace vq

@@ -52,6 +52,7 @@ const std::map<std::string, Setter>& setters() {
       {"end_code", number(&WatchRequest::end_code)},
       {"ended_ms", number(&WatchRequest::ended_at_ms)},
       {"report_fd", number(&WatchRequest::report_fd)},
+      {"admission_fd", number(&WatchRequest::admission_fd)},
       {"oom_file", text(&WatchRequest::oom_file)},
       {"oom_kills",
        [](WatchRequest& r, const std::string& v) {
@@ -91,6 +92,7 @@ std::vector<std::string> to_arguments(const WatchRequest& request) {
   add("queued_ms", std::to_string(request.queued_at_ms));
   if (request.admitted_at_ms) add("admitted_ms", std::to_string(*request.admitted_at_ms));
   if (request.report_fd >= 0) add("report_fd", std::to_string(request.report_fd));
+  if (request.admission_fd >= 0) add("admission_fd", std::to_string(request.admission_fd));
   if (!request.record) add("record", "0");
   if (!request.oom_file.empty()) add("oom_file", request.oom_file);
   if (request.oom_kills_before) add("oom_kills", std::to_string(*request.oom_kills_before));
@@ -102,6 +104,13 @@ std::vector<std::string> to_arguments(const WatchRequest& request) {
   return args;
 }
 
+bool apply_argument(WatchRequest& request, const std::string& argument) {
+  std::size_t equals = argument.find('=');
+  if (equals == std::string::npos) return false;
+  auto setter = setters().find(argument.substr(0, equals));
+  return setter != setters().end() && setter->second(request, argument.substr(equals + 1));
+}
+
 Result<WatchRequest> parse_arguments(const std::vector<std::string>& args) {
   WatchRequest request;
   if (args.empty() || (args[0] != "watch" && args[0] != "record")) {
@@ -109,13 +118,7 @@ Result<WatchRequest> parse_arguments(const std::vector<std::string>& args) {
   }
   request.mode = args[0] == "watch" ? WatchRequest::Mode::watch : WatchRequest::Mode::record;
   for (std::size_t i = 1; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    std::size_t equals = arg.find('=');
-    auto setter = setters().find(arg.substr(0, equals));
-    if (equals == std::string::npos || setter == setters().end() ||
-        !setter->second(request, arg.substr(equals + 1))) {
-      return Error{"bad argument `" + arg + "`"};
-    }
+    if (!apply_argument(request, args[i])) return Error{"bad argument `" + args[i] + "`"};
   }
   if (request.pid <= 0) return Error{"missing pid=PID"};
   if (request.mode == WatchRequest::Mode::record && request.end != "timed_out" &&

@@ -49,6 +49,9 @@ struct WatchRequest {
   // Cluster (watch mode): the report pipe's write end, or -1 for a run without a cluster.
   int report_fd = -1;
   bool record = true;  // false: a cluster run under VQ_WATCH=0 — keep the lease, record nothing
+  // A pending watcher (started while the launch waited): the pipe it reads how the wait ended
+  // from (watch/admission_message.h), or -1.
+  int admission_fd = -1;
   // The run's memory cgroup OOM-kill counter (watch/oom_counter.h) and its value, read by the
   // shim before vitest starts: a run killed before its watcher is up is still seen as OOM-killed.
   std::string oom_file;
@@ -59,5 +62,7 @@ struct WatchRequest {
 std::vector<std::string> to_arguments(const WatchRequest& request);
 // Parses argv[1..]; an error names the bad argument.
 Result<WatchRequest> parse_arguments(const std::vector<std::string>& args);
+// Applies one KEY=VALUE argument; false for an unknown key or a bad value.
+bool apply_argument(WatchRequest& request, const std::string& argument);
 
 }  // namespace vq::watch

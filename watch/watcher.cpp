@@ -1,8 +1,11 @@
 #include "watcher.h"
 
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
+#include "admission_message.h"
 #include "cluster_watch.h"
 #include "config.h"
 #include "live_figures.h"
@@ -44,6 +47,12 @@ int run_watcher(int argc, char** argv) {
   if (!request) return 2;
   auto config = load_config(process_env());
   if (!config) return 2;
+  // A pending watcher learns how the wait ended first; told nothing, it records nothing.
+  if (request->admission_fd >= 0) {
+    const bool told = await_admission(request->admission_fd, *request);
+    ::close(request->admission_fd);
+    if (!told) return 0;
+  }
   if (request->report_fd >= 0) return run_cluster_watcher(*request, *config);
   history::RunRecord run = observe(*request, *config);
   lower_priority_for_upkeep();

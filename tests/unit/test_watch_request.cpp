@@ -1,5 +1,7 @@
 #include "watch_request.h"
 
+#include "admission_message.h"
+
 #include <gtest/gtest.h>
 
 namespace vq::watch {
@@ -56,6 +58,44 @@ TEST(WatchRequest, BadArgumentsAreRefused) {
   EXPECT_FALSE(parse_arguments({"watch", "pid=x"}));
   EXPECT_FALSE(parse_arguments({"watch", "colour=blue", "pid=1"}));
   EXPECT_FALSE(parse_arguments({"watch", "slot=2"})) << "no pid";
+}
+
+TEST(AdmissionMessage, AdmissionAndEndsSurviveTheLineAndOthersAreRefused) {
+  WatchRequest pending;
+  pending.pid = 42;
+  pending.queued_at_ms = 100;
+  WatchRequest admitted = pending;
+  admitted.slot = 2;
+  admitted.admitted_at_ms = 250;
+  admitted.oom_kills_before = 7;
+  WatchRequest told = pending;
+  ASSERT_TRUE(apply_admission_message(admission_message(admitted), told));
+  EXPECT_EQ(told.mode, WatchRequest::Mode::watch);
+  EXPECT_EQ(told.slot, 2);
+  EXPECT_EQ(told.admitted_at_ms, std::optional<std::int64_t>(250));
+  EXPECT_EQ(told.oom_kills_before, std::optional<std::uint64_t>(7));
+  EXPECT_EQ(told.queued_at_ms, 100) << "what the watcher was started with stays";
+
+  WatchRequest ended = pending;
+  ended.mode = WatchRequest::Mode::record;
+  ended.end = "interrupted";
+  ended.end_code = 2;
+  ended.ended_at_ms = 900;
+  told = pending;
+  ASSERT_TRUE(apply_admission_message(admission_message(ended), told));
+  EXPECT_EQ(told.mode, WatchRequest::Mode::record);
+  EXPECT_EQ(told.end, "interrupted");
+  EXPECT_EQ(told.end_code, 2);
+  EXPECT_EQ(told.ended_at_ms, 900);
+
+  for (const char* bad : {"", "watch", "watch slot=2", "admitted slot=2 admitted_ms=1",
+                          "record end=exited ended_ms=1", "watch slot=x admitted_ms=1",
+                          "watch slot=2 admitted_ms=1 pid=", "watch  slot=2 admitted_ms=1"}) {
+    told = pending;
+    EXPECT_FALSE(apply_admission_message(bad, told)) << bad;
+    EXPECT_EQ(told.mode, WatchRequest::Mode::watch) << bad;
+    EXPECT_EQ(told.slot, -1) << "a refused line changes nothing: " << bad;
+  }
 }
 
 }  // namespace

@@ -267,5 +267,53 @@ TEST_F(WatcherTest, WaitsThatEndWithoutASlotAreRecorded) {
   holder.send(SIGTERM);
 }
 
+// A launch that must wait starts its watcher while it waits (so the handoff does not wait for
+// it), and that one watcher, told of the admission, watches and records the run.
+TEST_F(WatcherTest, AWaitersWatcherIsUpDuringTheWaitAndWatchesTheRunOnceAdmitted) {
+  Process holder = start_holder(
+      "holder", watched_env("holder", {{"VQ_MAX_PROCESSES", "1"}, {"FAKE_SLEEP_MS", "1500"}}));
+  Process waiter = start_waiter("waiter", watched_env("waiter", {{"VQ_MAX_PROCESSES", "1"},
+                                                                 {"FAKE_SLEEP_MS", "300"},
+                                                                 {"FAKE_EXIT", "3"}}));
+  ASSERT_TRUE(eventually([&] { return watchers_of(waiter.pid()).size() == 1; }, 5s))
+      << "no watcher while the launch waits";
+  EXPECT_FALSE(has_started("waiter"));
+  const std::vector<pid_t> pending = watchers_of(waiter.pid());
+  // The watcher that waited is the one that watches: no second one is started.
+  ASSERT_TRUE(eventually([&] { return has_started("waiter"); }, 10s));
+  EXPECT_EQ(watchers_of(waiter.pid()), pending);
+  auto status = waiter.wait();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(describe_status(*status), exited(3)) << waiter.stderr_text();
+  ASSERT_TRUE(holder.wait());
+  auto found = wait_for_rows(2);
+  ASSERT_EQ(found.size(), 2u);
+  const auto row = std::find_if(found.begin(), found.end(),
+                                [&](const auto& r) { return r.pid == waiter.pid(); });
+  ASSERT_NE(row, found.end());
+  EXPECT_EQ(ended(*row), "exited 3");
+  ASSERT_TRUE(row->admitted_at_ms);
+  EXPECT_GT(*row->admitted_at_ms, row->queued_at_ms) << "it waited for the holder";
+  EXPECT_TRUE(eventually([&] { return watchers_of(waiter.pid()).empty(); }, 5s));
+}
+
+// A waiter killed while it waits tells its watcher nothing: the watcher ends and writes no row,
+// as for a launch that never had one.
+TEST_F(WatcherTest, AWaiterKilledWhileWaitingLeavesNoWatcherAndNoRow) {
+  Process holder = start_holder(
+      "holder", watched_env("holder", {{"VQ_MAX_PROCESSES", "1"}, {"FAKE_SLEEP_MS", "30000"}}));
+  Process waiter = start_waiter("waiter", watched_env("waiter", {{"VQ_MAX_PROCESSES", "1"}}));
+  ASSERT_TRUE(eventually([&] { return watchers_of(waiter.pid()).size() == 1; }, 5s));
+  waiter.send(SIGKILL);
+  ASSERT_TRUE(waiter.wait());
+  EXPECT_TRUE(eventually([&] { return watchers_of(waiter.pid()).empty(); }, 5s))
+      << "the pending watcher outlived its launch";
+  holder.send(SIGTERM);
+  ASSERT_TRUE(holder.wait());
+  auto found = wait_for_rows(1);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].pid, holder.pid());
+}
+
 }  // namespace
 }  // namespace vq::mp
