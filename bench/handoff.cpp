@@ -61,6 +61,16 @@ std::vector<double> handoffs(const std::vector<std::string>& argv,
   return gaps_of(record);
 }
 
+// "handoff p50 over the pidfd floor: vq 1.75x, <other_name> 1.53x".
+std::string over_floor(const Figure& vq, const Figure& floor, const Figure& other,
+                       const char* other_name) {
+  char note[200];
+  std::snprintf(note, sizeof note, "handoff p50 over the pidfd floor: vq %.2fx, %s %.2fx",
+                median(vq.samples) / median(floor.samples), other_name,
+                median(other.samples) / median(floor.samples));
+  return note;
+}
+
 }  // namespace
 
 void run_handoff(const Context& context, Report& report) {
@@ -115,19 +125,9 @@ void run_handoff(const Context& context, Report& report) {
   report.targets.push_back({"handoff p50", 1.0, "ms", median(vq.samples)});
   report.targets.push_back({"handoff p99", 5.0, "ms", percentile(vq.samples, 99)});
   floor.note = "poll() on a pidfd of the previous run, then exec: no queue at all";
-  char watched_note[200];
-  std::snprintf(watched_note, sizeof watched_note,
-                "handoff p50 over the pidfd floor: vq %.2fx, with VQ_WATCH=0 %.2fx",
-                median(vq.samples) / median(floor.samples),
-                median(unwatched.samples) / median(floor.samples));
-  report.notes.push_back(watched_note);
+  report.notes.push_back(over_floor(vq, floor, unwatched, "with VQ_WATCH=0"));
   if (!context.baseline_shim.empty()) {
-    char note[200];
-    std::snprintf(note, sizeof note,
-                  "handoff p50 over the pidfd floor: vq %.2fx, baseline build %.2fx",
-                  median(vq.samples) / median(floor.samples),
-                  median(baseline.samples) / median(floor.samples));
-    report.notes.push_back(note);
+    report.notes.push_back(over_floor(vq, floor, baseline, "baseline build"));
   } else {
     baseline.note = "skipped: no --baseline-shim";
   }

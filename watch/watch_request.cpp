@@ -20,6 +20,16 @@ Setter number(T WatchRequest::*field) {
   return [field](WatchRequest& r, const std::string& v) { return parse_number(v, r.*field); };
 }
 
+template <typename T>
+Setter optional_number(std::optional<T> WatchRequest::*field) {
+  return [field](WatchRequest& r, const std::string& v) {
+    T value{};
+    if (!parse_number(v, value)) return false;
+    r.*field = value;
+    return true;
+  };
+}
+
 Setter text(std::string WatchRequest::*field) {
   return [field](WatchRequest& r, const std::string& v) {
     r.*field = v;
@@ -41,26 +51,14 @@ const std::map<std::string, Setter>& setters() {
       {"vitest_version", text(&WatchRequest::vitest_version)},
       {"priority", number(&WatchRequest::priority)},
       {"queued_ms", number(&WatchRequest::queued_at_ms)},
-      {"admitted_ms",
-       [](WatchRequest& r, const std::string& v) {
-         std::int64_t ms = 0;
-         if (!parse_number(v, ms)) return false;
-         r.admitted_at_ms = ms;
-         return true;
-       }},
+      {"admitted_ms", optional_number(&WatchRequest::admitted_at_ms)},
       {"end", text(&WatchRequest::end)},
       {"end_code", number(&WatchRequest::end_code)},
       {"ended_ms", number(&WatchRequest::ended_at_ms)},
       {"report_fd", number(&WatchRequest::report_fd)},
       {"admission_fd", number(&WatchRequest::admission_fd)},
       {"oom_file", text(&WatchRequest::oom_file)},
-      {"oom_kills",
-       [](WatchRequest& r, const std::string& v) {
-         std::uint64_t kills = 0;
-         if (!parse_number(v, kills)) return false;
-         r.oom_kills_before = kills;
-         return true;
-       }},
+      {"oom_kills", optional_number(&WatchRequest::oom_kills_before)},
       {"record",
        [](WatchRequest& r, const std::string& v) {
          r.record = v != "0";
